@@ -1,0 +1,245 @@
+//! The archive: a folder with one sub-folder of Parquet files per table.
+//!
+//! Files are found recursively (hive-style `key=value` folders are fine);
+//! folders whose name starts with `_` or `.` are not tables. A table's schema
+//! is the union of its files' schemas: a column missing from a file reads as
+//! null, timestamp columns of any unit read as `datetime`, integer widths and
+//! string encodings are normalised. Each column's KQL type comes from, in
+//! order: the `kql.type` field metadata kql writes, the bundled Sentinel
+//! schema of the table (which tells `dynamic` and `guid` from `string`), and
+//! the Arrow type.
+
+use crate::schemas;
+use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use datafusion::catalog::TableProvider;
+use datafusion::datasource::file_format::parquet::ParquetFormat;
+use datafusion::datasource::listing::{ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl};
+use kql_planner::types::{KQL_TYPE_METADATA_KEY, arrow_type, kql_type_of_arrow};
+use kql_planner::{BoundColumn, KqlType};
+use kql_syntax::{Code, Diagnostic};
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// One table of the archive, with its files read (footers only).
+#[derive(Debug, Clone)]
+pub struct ArchiveTable {
+    pub name: String,
+    pub files: Vec<PathBuf>,
+    pub rows: u64,
+    pub columns: Vec<BoundColumn>,
+    /// The canonical Arrow schema the provider exposes.
+    pub schema: SchemaRef,
+    pub provider: Arc<dyn TableProvider>,
+}
+
+/// The table folders of an archive, found without reading any file.
+#[derive(Debug, Clone)]
+pub struct Archive {
+    pub root: PathBuf,
+    /// table name → folder
+    pub tables: BTreeMap<String, PathBuf>,
+}
+
+impl Archive {
+    /// List the table folders of `root`.
+    pub fn open(root: &Path) -> Result<Archive, Diagnostic> {
+        let meta = std::fs::metadata(root).map_err(|e| {
+            Diagnostic::new(
+                Code::ArchiveMissing,
+                format!("cannot open the archive folder '{}': {e}", root.display()),
+            )
+            .with_hint("pass --archive DIR, a folder with one sub-folder of Parquet files per table")
+        })?;
+        if !meta.is_dir() {
+            return Err(Diagnostic::new(
+                Code::ArchiveMissing,
+                format!("the archive '{}' is not a folder", root.display()),
+            )
+            .with_hint("pass --archive DIR, a folder with one sub-folder of Parquet files per table"));
+        }
+        let mut tables = BTreeMap::new();
+        let rd = std::fs::read_dir(root).map_err(|e| unreadable(root, e))?;
+        for entry in rd {
+            let entry = entry.map_err(|e| unreadable(root, e))?;
+            let path = entry.path();
+            let name = entry.file_name().to_string_lossy().to_string();
+            if name.starts_with('_') || name.starts_with('.') || !path.is_dir() {
+                continue;
+            }
+            tables.insert(name, path);
+        }
+        Ok(Archive {
+            root: root.to_path_buf(),
+            tables,
+        })
+    }
+
+    /// Read the footers of a table's files and build its provider.
+    pub fn load_table(&self, name: &str) -> Result<ArchiveTable, Diagnostic> {
+        let dir = self
+            .tables
+            .get(name)
+            .ok_or_else(|| Diagnostic::new(Code::UnknownTable, format!("no table '{name}' in the archive")))?;
+        let mut files = Vec::new();
+        collect_parquet_files(dir, &mut files)?;
+        files.sort();
+        let mut merged: Vec<(String, KqlType, Option<KqlType>)> = Vec::new(); // name, type from arrow, type from metadata
+        let mut rows = 0u64;
+        for f in &files {
+            let (schema, n) = read_footer(f)?;
+            rows += n;
+            for field in schema.fields() {
+                let Some(ty) = kql_type_of_arrow(field.data_type()) else {
+                    continue; // no KQL counterpart (e.g. a Null column): left out
+                };
+                let meta_ty = field
+                    .metadata()
+                    .get(KQL_TYPE_METADATA_KEY)
+                    .and_then(|t| KqlType::from_name(t));
+                match merged.iter_mut().find(|(n, _, _)| n == field.name()) {
+                    Some((_, existing, m)) => {
+                        *existing = merge_types(*existing, ty).ok_or_else(|| {
+                            Diagnostic::new(
+                                Code::ArchiveUnreadable,
+                                format!(
+                                    "column '{}' of table '{name}' has type {} in some files and {} in '{}'",
+                                    field.name(),
+                                    existing.as_str(),
+                                    ty.as_str(),
+                                    f.display()
+                                ),
+                            )
+                            .with_hint("rewrite the odd files so each column has one type")
+                        })?;
+                        if m.is_none() {
+                            *m = meta_ty;
+                        }
+                    }
+                    None => merged.push((field.name().clone(), ty, meta_ty)),
+                }
+            }
+        }
+        let known = schemas::known_table(name);
+        let columns: Vec<BoundColumn> = merged
+            .into_iter()
+            .map(|(col, arrow_ty, meta_ty)| {
+                let known_ty = known.and_then(|k| k.iter().find(|(n, _)| *n == col).map(|(_, t)| *t));
+                let ty = match (meta_ty, known_ty) {
+                    (Some(t), _) => t,
+                    // A string in the file that the table's schema says is dynamic/guid.
+                    (None, Some(k @ (KqlType::Dynamic | KqlType::Guid))) if arrow_ty == KqlType::String => k,
+                    _ => arrow_ty,
+                };
+                BoundColumn::new(col, ty)
+            })
+            .collect();
+        let schema: SchemaRef = Arc::new(Schema::new(
+            columns
+                .iter()
+                .map(|c| {
+                    let mut f = Field::new(&c.name, arrow_type(c.ty), true);
+                    if matches!(c.ty, KqlType::Dynamic | KqlType::Guid) {
+                        f = f.with_metadata(
+                            [(KQL_TYPE_METADATA_KEY.to_string(), c.ty.as_str().to_string())].into(),
+                        );
+                    }
+                    f
+                })
+                .collect::<Vec<_>>(),
+        ));
+        let provider = build_provider(name, &files, schema.clone())?;
+        Ok(ArchiveTable {
+            name: name.to_string(),
+            files,
+            rows,
+            columns,
+            schema,
+            provider,
+        })
+    }
+}
+
+fn unreadable(path: &Path, e: std::io::Error) -> Diagnostic {
+    Diagnostic::new(
+        Code::ArchiveUnreadable,
+        format!("cannot read the archive folder '{}': {e}", path.display()),
+    )
+}
+
+fn collect_parquet_files(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), Diagnostic> {
+    let rd = std::fs::read_dir(dir).map_err(|e| unreadable(dir, e))?;
+    for entry in rd {
+        let entry = entry.map_err(|e| unreadable(dir, e))?;
+        let path = entry.path();
+        let name = entry.file_name().to_string_lossy().to_string();
+        if name.starts_with('.') || name.starts_with('_') {
+            continue;
+        }
+        if path.is_dir() {
+            collect_parquet_files(&path, out)?;
+        } else if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("parquet")) {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// The Arrow schema and row count of one Parquet file, from its footer.
+fn read_footer(path: &Path) -> Result<(SchemaRef, u64), Diagnostic> {
+    let corrupt = |e: &dyn std::fmt::Display| {
+        Diagnostic::new(
+            Code::CorruptParquet,
+            format!("'{}' is not a readable Parquet file: {e}", path.display()),
+        )
+        .with_hint("remove or replace the file; the other files of the table are fine")
+    };
+    let file = std::fs::File::open(path).map_err(|e| corrupt(&e))?;
+    let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| corrupt(&e))?;
+    let rows = u64::try_from(builder.metadata().file_metadata().num_rows()).unwrap_or(0);
+    Ok((builder.schema().clone(), rows))
+}
+
+/// The common KQL type of a column that differs across files.
+fn merge_types(a: KqlType, b: KqlType) -> Option<KqlType> {
+    use KqlType::*;
+    if a == b {
+        return Some(a);
+    }
+    match (a, b) {
+        (Int, Long) | (Long, Int) => Some(Long),
+        (Int | Long, Real) | (Real, Int | Long) => Some(Real),
+        (String, Dynamic) | (Dynamic, String) => Some(Dynamic),
+        (String, Guid) | (Guid, String) => Some(String),
+        _ => None,
+    }
+}
+
+fn build_provider(name: &str, files: &[PathBuf], schema: SchemaRef) -> Result<Arc<dyn TableProvider>, Diagnostic> {
+    let urls = files
+        .iter()
+        .map(|f| {
+            let abs = std::fs::canonicalize(f).unwrap_or_else(|_| f.clone());
+            ListingTableUrl::parse(abs.to_string_lossy().as_ref())
+                .map_err(|e| Diagnostic::internal("archive", format!("path '{}': {e}", f.display())))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    if urls.is_empty() {
+        return Ok(Arc::new(datafusion::datasource::empty::EmptyTable::new(schema)));
+    }
+    let options = ListingOptions::new(Arc::new(ParquetFormat::default()))
+        .with_file_extension(".parquet");
+    let config = ListingTableConfig::new_with_multi_paths(urls)
+        .with_listing_options(options)
+        .with_schema(schema);
+    let table = ListingTable::try_new(config)
+        .map_err(|e| Diagnostic::internal("archive", format!("table '{name}': {e}")))?;
+    Ok(Arc::new(table))
+}
+
+/// Strings, timestamps and durations are exposed in one canonical Arrow type.
+#[allow(dead_code)]
+fn canonical(dt: &DataType) -> Option<DataType> {
+    kql_type_of_arrow(dt).map(arrow_type)
+}

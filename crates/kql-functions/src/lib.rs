@@ -1,0 +1,5 @@
+//! kql-functions — runtime pieces an executor links: KQL scalar UDFs, aggregates,
+//! value formatting, the dynamic representation; no parser, no binder.
+
+pub mod format;
+pub mod strings;

@@ -1,0 +1,200 @@
+//! String predicates as vectorised DataFusion UDFs: `kql_has`, `kql_has_cs`,
+//! `kql_contains`, ... one UDF per (operator, case) pair, so plans say what
+//! they do. Each runs over a whole Arrow string array with the needle
+//! prepared once when it is a constant (the usual case).
+
+mod matching;
+
+pub use matching::{MatchKind, Matcher};
+
+use datafusion::arrow::array::{Array, ArrayRef, AsArray, BooleanBuilder};
+use datafusion::arrow::datatypes::DataType;
+use datafusion::common::{Result, ScalarValue, exec_err};
+use datafusion::logical_expr::{
+    ColumnarValue, Expr, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, TypeSignature,
+    Volatility,
+};
+use std::sync::Arc;
+
+/// The UDF for one string predicate.
+#[derive(Debug, PartialEq, Eq, Hash)]
+pub struct StringMatchUdf {
+    kind: MatchKind,
+    case_sensitive: bool,
+    name: String,
+    signature: Signature,
+}
+
+impl StringMatchUdf {
+    pub fn new(kind: MatchKind, case_sensitive: bool) -> Self {
+        let name = format!("kql_{}{}", kind.name(), if case_sensitive { "_cs" } else { "" });
+        let string_types = [DataType::Utf8, DataType::LargeUtf8, DataType::Utf8View];
+        let mut sigs = Vec::new();
+        for a in &string_types {
+            for b in &string_types {
+                sigs.push(TypeSignature::Exact(vec![a.clone(), b.clone()]));
+            }
+        }
+        StringMatchUdf {
+            kind,
+            case_sensitive,
+            name,
+            signature: Signature::one_of(sigs, Volatility::Immutable),
+        }
+    }
+}
+
+/// All string-match UDFs, for registration in a session.
+pub fn all_string_match_udfs() -> Vec<ScalarUDF> {
+    let kinds = [
+        MatchKind::Has,
+        MatchKind::HasPrefix,
+        MatchKind::HasSuffix,
+        MatchKind::Contains,
+        MatchKind::StartsWith,
+        MatchKind::EndsWith,
+    ];
+    kinds
+        .iter()
+        .flat_map(|k| [false, true].map(|cs| ScalarUDF::from(StringMatchUdf::new(*k, cs))))
+        .collect()
+}
+
+/// The expression `kql_<kind>[_cs](hay, needle)`.
+pub fn string_match_expr(kind: MatchKind, case_sensitive: bool, hay: Expr, needle: Expr) -> Expr {
+    let udf = Arc::new(ScalarUDF::from(StringMatchUdf::new(kind, case_sensitive)));
+    udf.call(vec![hay, needle])
+}
+
+/// Visit each value of a string array of any of the three Arrow string types.
+fn for_each_str(array: &ArrayRef, mut f: impl FnMut(Option<&str>)) -> Result<()> {
+    match array.data_type() {
+        DataType::Utf8 => array.as_string::<i32>().iter().for_each(&mut f),
+        DataType::LargeUtf8 => array.as_string::<i64>().iter().for_each(&mut f),
+        DataType::Utf8View => array.as_string_view().iter().for_each(&mut f),
+        other => return exec_err!("string predicate over {other}"),
+    }
+    Ok(())
+}
+
+fn scalar_str(v: &ScalarValue) -> Option<&str> {
+    match v {
+        ScalarValue::Utf8(s) | ScalarValue::LargeUtf8(s) | ScalarValue::Utf8View(s) => s.as_deref(),
+        _ => None,
+    }
+}
+
+impl ScalarUDFImpl for StringMatchUdf {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
+        Ok(DataType::Boolean)
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        let [hay, needle] = args.args.as_slice() else {
+            return exec_err!("{} takes two arguments", self.name);
+        };
+        // A null on either side: the predicate is false (two-valued).
+        match (hay, needle) {
+            (_, ColumnarValue::Scalar(n)) => {
+                let Some(n) = scalar_str(n) else {
+                    return Ok(match hay {
+                        ColumnarValue::Scalar(_) => ColumnarValue::Scalar(ScalarValue::Boolean(Some(false))),
+                        ColumnarValue::Array(a) => ColumnarValue::Array(Arc::new(
+                            datafusion::arrow::array::BooleanArray::from(vec![false; a.len()]),
+                        )),
+                    });
+                };
+                let mut m = Matcher::new(self.kind, self.case_sensitive, n);
+                match hay {
+                    ColumnarValue::Scalar(h) => Ok(ColumnarValue::Scalar(ScalarValue::Boolean(Some(
+                        scalar_str(h).is_some_and(|h| m.matches(h)),
+                    )))),
+                    ColumnarValue::Array(a) => {
+                        let mut out = BooleanBuilder::with_capacity(a.len());
+                        for_each_str(a, |h| out.append_value(h.is_some_and(|h| m.matches(h))))?;
+                        Ok(ColumnarValue::Array(Arc::new(out.finish())))
+                    }
+                }
+            }
+            (_, ColumnarValue::Array(needles)) => {
+                let len = needles.len();
+                let hays = hay.to_array(len)?;
+                let mut hv: Vec<Option<&str>> = Vec::with_capacity(len);
+                let collect = |arr: &ArrayRef, into: &mut Vec<Option<String>>| {
+                    for_each_str(arr, |s| into.push(s.map(str::to_string)))
+                };
+                // Per-row needles: prepare each (rare: a needle from a column).
+                let mut ns: Vec<Option<String>> = Vec::with_capacity(len);
+                collect(needles, &mut ns)?;
+                let mut hs: Vec<Option<String>> = Vec::with_capacity(len);
+                collect(&hays, &mut hs)?;
+                hv.extend(hs.iter().map(|s| s.as_deref()));
+                let mut out = BooleanBuilder::with_capacity(len);
+                for (h, n) in hv.iter().zip(ns.iter()) {
+                    out.append_value(match (h, n) {
+                        (Some(h), Some(n)) => Matcher::new(self.kind, self.case_sensitive, n).matches(h),
+                        _ => false,
+                    });
+                }
+                Ok(ColumnarValue::Array(Arc::new(out.finish())))
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use datafusion::arrow::array::{BooleanArray, StringArray};
+    use datafusion::arrow::datatypes::Field;
+
+    fn run(udf: &StringMatchUdf, hay: ArrayRef, needle: ColumnarValue) -> BooleanArray {
+        let n = hay.len();
+        let args = ScalarFunctionArgs {
+            args: vec![ColumnarValue::Array(hay), needle],
+            arg_fields: vec![
+                Arc::new(Field::new("h", DataType::Utf8, true)),
+                Arc::new(Field::new("n", DataType::Utf8, true)),
+            ],
+            number_rows: n,
+            return_field: Arc::new(Field::new("r", DataType::Boolean, true)),
+            config_options: Arc::new(Default::default()),
+        };
+        match udf.invoke_with_args(args).unwrap() {
+            ColumnarValue::Array(a) => a.as_boolean().clone(),
+            ColumnarValue::Scalar(_) => panic!("expected an array"),
+        }
+    }
+
+    #[test]
+    fn has_over_an_array_with_nulls_and_empty_strings() {
+        let udf = StringMatchUdf::new(MatchKind::Has, false);
+        let hay: ArrayRef = Arc::new(StringArray::from(vec![
+            Some("Mozilla XMRig/6"),
+            None,
+            Some(""),
+            Some("myxmrigbox"),
+        ]));
+        let out = run(&udf, hay, ColumnarValue::Scalar(ScalarValue::Utf8(Some("xmrig".into()))));
+        assert_eq!(out, BooleanArray::from(vec![true, false, false, false]));
+    }
+
+    #[test]
+    fn null_needle_is_false_and_per_row_needles_work() {
+        let udf = StringMatchUdf::new(MatchKind::Contains, false);
+        let hay: ArrayRef = Arc::new(StringArray::from(vec![Some("abc"), Some("abc")]));
+        let out = run(&udf, hay.clone(), ColumnarValue::Scalar(ScalarValue::Utf8(None)));
+        assert_eq!(out, BooleanArray::from(vec![false, false]));
+        let needles: ArrayRef = Arc::new(StringArray::from(vec![Some("B"), Some("x")]));
+        let out = run(&udf, hay, ColumnarValue::Array(needles));
+        assert_eq!(out, BooleanArray::from(vec![true, false]));
+    }
+}

@@ -1,0 +1,348 @@
+//! The scalar function table: KQL name → signature check + typed lowering.
+//!
+//! Each entry checks the argument count and types (a binder diagnostic, not
+//! a runtime failure) and builds the DataFusion expression with explicit
+//! casts. Names not in the table are reported as unknown (with a "did you
+//! mean"), or as "not supported yet" when they are real KQL functions.
+
+use super::expr::{cast_to, to_string_expr};
+use super::literal::constant;
+use super::operators::{expect_bool, not_expr, type_error};
+use super::Binder;
+use crate::bound::{BExpr, BoundColumn};
+use crate::types::{KqlType, arrow_type, is_numeric, numeric_common};
+use datafusion::arrow::datatypes::DataType;
+use datafusion::common::ScalarValue;
+use datafusion::functions::core::expr_fn::coalesce;
+use datafusion::logical_expr::{Expr, Operator, binary_expr, cast, lit, try_cast, when};
+use kql_syntax::ast;
+use kql_syntax::diagnostic::suggest;
+use kql_syntax::{Code, Diagnostic, Span};
+
+/// Scalar functions the binder implements.
+const SCALAR_FUNCTIONS: &[&str] = &[
+    "now", "ago", "bin", "floor", "strcat", "tolower", "toupper", "strlen", "isnull", "isnotnull",
+    "isempty", "isnotempty", "iff", "iif", "not", "tostring", "tolong", "toint", "todouble",
+    "toreal", "tobool", "toboolean", "todatetime", "totimespan", "coalesce", "abs", "max_of",
+    "min_of",
+];
+
+/// Real KQL functions that are recognised but not implemented yet (the
+/// function-library issue brings them).
+const KNOWN_UNSUPPORTED: &[&str] = &[
+    "parse_json", "todynamic", "parsejson", "extract", "extract_all", "split",
+    "substring", "indexof", "replace_string", "replace_regex", "trim", "trim_start", "trim_end",
+    "strcat_array", "array_length", "array_concat", "array_slice", "pack", "bag_pack",
+    "pack_array", "bag_keys", "set_union", "datetime_add", "datetime_diff", "datetime_part",
+    "startofday", "startofweek", "startofmonth", "startofyear", "endofday", "format_datetime",
+    "format_timespan", "dayofweek", "hourofday", "round", "log", "log10", "pow", "sqrt",
+    "ipv4_is_private", "ipv4_is_in_range", "parse_url", "base64_decode_tostring", "hash",
+    "hash_sha256", "countof", "reverse", "url_decode", "column_ifexists", "columnifexists",
+    "case", "gettype", "toguid", "todecimal", "make_datetime", "make_timespan", "tohex",
+    "parse_ipv4", "ipv4_compare", "has_any_ipv4_prefix", "bag_merge", "zip", "extractjson",
+    "parse_command_line", "parse_path", "parse_csv", "format_bytes", "unixtime_seconds_todatetime",
+    "unixtime_milliseconds_todatetime", "array_index_of", "array_sort_asc", "set_intersect",
+    "set_difference", "set_has_element", "binary_and", "binary_or", "ceiling", "exp", "rand",
+    "new_guid", "toscalar", "dcount_hll", "hll_merge", "row_number", "prev", "next",
+];
+
+pub(crate) fn is_known_scalar(name: &str) -> bool {
+    SCALAR_FUNCTIONS.contains(&name) || KNOWN_UNSUPPORTED.contains(&name)
+}
+
+fn arity(name: &str, args: &[ast::Arg], min: usize, max: usize, span: Span) -> Result<(), Diagnostic> {
+    if args.len() < min || args.len() > max {
+        let expected = if min == max {
+            format!("{min}")
+        } else if max == usize::MAX {
+            format!("at least {min}")
+        } else {
+            format!("{min} to {max}")
+        };
+        return Err(Diagnostic::at(
+            Code::WrongArgCount,
+            span,
+            format!("{name}() takes {expected} argument(s), got {}", args.len()),
+        ));
+    }
+    if let Some(a) = args.iter().find(|a| a.name.is_some()) {
+        return Err(Diagnostic::at(
+            Code::BadArgument,
+            a.span,
+            format!("{name}() does not take named arguments"),
+        ));
+    }
+    Ok(())
+}
+
+pub(crate) fn bind_function(
+    b: &mut Binder,
+    call: &ast::Call,
+    row: &[BoundColumn],
+    span: Span,
+) -> Result<BExpr, Diagnostic> {
+    let name = call.name.name.as_str();
+    let args = &call.args;
+    let bind_args = |b: &mut Binder| -> Result<Vec<BExpr>, Diagnostic> {
+        args.iter().map(|a| b.bind_scalar(&a.value, row)).collect()
+    };
+    let now = || constant(ScalarValue::TimestampNanosecond(Some(b.options.now_ns), None), KqlType::DateTime);
+    match name {
+        "now" => {
+            arity(name, args, 0, 1, span)?;
+            let n = now();
+            if args.is_empty() {
+                return Ok(n);
+            }
+            let off = b.bind_scalar(&args[0].value, row)?;
+            datetime_plus(n, off, args[0].value.span)
+        }
+        "ago" => {
+            arity(name, args, 1, 1, span)?;
+            let n = constant(
+                ScalarValue::TimestampNanosecond(Some(b.options.now_ns), None),
+                KqlType::DateTime,
+            );
+            let d = b.bind_scalar(&args[0].value, row)?;
+            if d.ty != KqlType::TimeSpan {
+                return Err(type_error(args[0].value.span, &format!("ago() needs a timespan, got {}", d.ty.as_str())));
+            }
+            Ok(BExpr::new(
+                cast(
+                    binary_expr(cast(n.expr, DataType::Int64), Operator::Minus, cast(d.expr, DataType::Int64)),
+                    arrow_type(KqlType::DateTime),
+                ),
+                KqlType::DateTime,
+            ))
+        }
+        "bin" | "floor" => {
+            arity(name, args, 2, 2, span)?;
+            let a = bind_args(b)?;
+            bin(a[0].clone(), a[1].clone(), span)
+        }
+        "strcat" => {
+            arity(name, args, 1, 64, span)?;
+            let a = bind_args(b)?;
+            let parts: Vec<Expr> = a.into_iter().map(|v| to_string_expr(v).expr).collect();
+            Ok(BExpr::new(
+                datafusion::functions::string::expr_fn::concat(parts),
+                KqlType::String,
+            ))
+        }
+        "tolower" | "toupper" => {
+            arity(name, args, 1, 1, span)?;
+            let v = to_string_expr(bind_args(b)?.remove(0));
+            let e = if name == "tolower" {
+                datafusion::functions::string::expr_fn::lower(v.expr)
+            } else {
+                datafusion::functions::string::expr_fn::upper(v.expr)
+            };
+            Ok(BExpr::new(e, KqlType::String))
+        }
+        "strlen" => {
+            arity(name, args, 1, 1, span)?;
+            let v = to_string_expr(bind_args(b)?.remove(0));
+            Ok(BExpr::new(
+                cast(datafusion::functions::unicode::expr_fn::character_length(v.expr), DataType::Int64),
+                KqlType::Long,
+            ))
+        }
+        "isnull" | "isnotnull" => {
+            arity(name, args, 1, 1, span)?;
+            let v = bind_args(b)?.remove(0);
+            // A string is never null.
+            let e = if v.ty == KqlType::String {
+                lit(name == "isnotnull")
+            } else if name == "isnull" {
+                v.expr.is_null()
+            } else {
+                v.expr.is_not_null()
+            };
+            Ok(BExpr::new(e, KqlType::Bool))
+        }
+        "isempty" | "isnotempty" => {
+            arity(name, args, 1, 1, span)?;
+            let v = bind_args(b)?.remove(0);
+            let empty = match v.ty {
+                KqlType::String => binary_expr(v.expr, Operator::Eq, lit("")),
+                _ => {
+                    let s = to_string_expr(v).expr;
+                    binary_expr(s, Operator::Eq, lit(""))
+                }
+            };
+            let e = if name == "isempty" { empty } else { Expr::Not(Box::new(empty)) };
+            Ok(BExpr::new(e, KqlType::Bool))
+        }
+        "iff" | "iif" => {
+            arity(name, args, 3, 3, span)?;
+            let mut a = bind_args(b)?;
+            let c = expect_bool(a.remove(0), args[0].value.span, "iff() condition")?;
+            let (t, f) = (a.remove(0), a.remove(0));
+            let ty = result_type(t.ty, f.ty).ok_or_else(|| {
+                type_error(span, &format!("iff() branches have different types: {} and {}", t.ty.as_str(), f.ty.as_str()))
+            })?;
+            let (t, f) = (cast_to(t, ty), cast_to(f, ty));
+            // A null condition takes the else branch, as in Kusto.
+            let e = when(coalesce(vec![c.expr, lit(false)]), t.expr)
+                .otherwise(f.expr)
+                .map_err(|e| Diagnostic::internal("bind", e))?;
+            Ok(BExpr::new(e, ty))
+        }
+        "not" => {
+            arity(name, args, 1, 1, span)?;
+            not_expr(bind_args(b)?.remove(0), span)
+        }
+        "tostring" => {
+            arity(name, args, 1, 1, span)?;
+            Ok(to_string_expr(bind_args(b)?.remove(0)))
+        }
+        "tolong" | "toint" | "todouble" | "toreal" | "tobool" | "toboolean" | "todatetime" | "totimespan" => {
+            arity(name, args, 1, 1, span)?;
+            let v = bind_args(b)?.remove(0);
+            let to = match name {
+                "tolong" => KqlType::Long,
+                "toint" => KqlType::Int,
+                "todouble" | "toreal" => KqlType::Real,
+                "tobool" | "toboolean" => KqlType::Bool,
+                "todatetime" => KqlType::DateTime,
+                _ => KqlType::TimeSpan,
+            };
+            if v.ty == to {
+                return Ok(v);
+            }
+            // Conversions give null on bad input, never an error.
+            let src = if v.ty == KqlType::String {
+                // "" converts to null
+                datafusion::functions::core::expr_fn::nullif(v.expr, lit(""))
+            } else {
+                v.expr
+            };
+            Ok(BExpr::new(try_cast(src, arrow_type(to)), to))
+        }
+        "coalesce" => {
+            arity(name, args, 2, 64, span)?;
+            let a = bind_args(b)?;
+            let mut ty = a[0].ty;
+            for v in &a[1..] {
+                ty = result_type(ty, v.ty)
+                    .ok_or_else(|| type_error(span, "coalesce() arguments must have the same type"))?;
+            }
+            let parts: Vec<Expr> = if ty == KqlType::String {
+                // the first non-empty string
+                a.into_iter()
+                    .map(|v| datafusion::functions::core::expr_fn::nullif(cast_to(v, ty).expr, lit("")))
+                    .chain(std::iter::once(lit("")))
+                    .collect()
+            } else {
+                a.into_iter().map(|v| cast_to(v, ty).expr).collect()
+            };
+            Ok(BExpr::new(coalesce(parts), ty))
+        }
+        "abs" => {
+            arity(name, args, 1, 1, span)?;
+            let v = bind_args(b)?.remove(0);
+            if !is_numeric(v.ty) {
+                return Err(type_error(span, &format!("abs() needs a number, got {}", v.ty.as_str())));
+            }
+            let ty = v.ty;
+            Ok(BExpr::new(datafusion::functions::math::expr_fn::abs(v.expr), ty))
+        }
+        "max_of" | "min_of" => {
+            arity(name, args, 2, 64, span)?;
+            let a = bind_args(b)?;
+            let mut ty = a[0].ty;
+            for v in &a[1..] {
+                ty = result_type(ty, v.ty)
+                    .ok_or_else(|| type_error(span, &format!("{name}() arguments must have the same type")))?;
+            }
+            let parts: Vec<Expr> = a.into_iter().map(|v| cast_to(v, ty).expr).collect();
+            let e = if name == "max_of" {
+                datafusion::functions::core::expr_fn::greatest(parts)
+            } else {
+                datafusion::functions::core::expr_fn::least(parts)
+            };
+            Ok(BExpr::new(e, ty))
+        }
+        _ => Err(unknown_function(name, call.name.span)),
+    }
+}
+
+fn unknown_function(name: &str, span: Span) -> Diagnostic {
+    if KNOWN_UNSUPPORTED.contains(&name) {
+        return Diagnostic::at(
+            Code::UnsupportedFunction,
+            span,
+            format!("function '{name}()' is not supported yet"),
+        );
+    }
+    let close = suggest(name, SCALAR_FUNCTIONS.iter().copied().chain(super::aggregates::AGGREGATES.iter().copied()));
+    let d = Diagnostic::at(Code::UnknownFunction, span, format!("unknown function '{name}'"));
+    if close.is_empty() {
+        d
+    } else {
+        d.with_hint(format!("did you mean '{}'?", close.join("', '")))
+    }
+}
+
+/// The common type of two branch values (`iff`, `coalesce`, `max_of`).
+fn result_type(a: KqlType, b: KqlType) -> Option<KqlType> {
+    if a == b {
+        return Some(a);
+    }
+    numeric_common(a, b)
+}
+
+fn datetime_plus(t: BExpr, d: BExpr, span: Span) -> Result<BExpr, Diagnostic> {
+    if d.ty != KqlType::TimeSpan {
+        return Err(type_error(span, &format!("expected a timespan, got {}", d.ty.as_str())));
+    }
+    Ok(BExpr::new(
+        cast(
+            binary_expr(cast(t.expr, DataType::Int64), Operator::Plus, cast(d.expr, DataType::Int64)),
+            arrow_type(KqlType::DateTime),
+        ),
+        KqlType::DateTime,
+    ))
+}
+
+/// `bin(value, size)`: floor to a multiple of `size`. Datetimes are binned
+/// from the Unix epoch, on nanosecond integers.
+pub(crate) fn bin(v: BExpr, size: BExpr, span: Span) -> Result<BExpr, Diagnostic> {
+    let floor_int = |x: Expr, s: Expr| {
+        // x - ((x % s) + s) % s : floor for negative x too
+        binary_expr(
+            x.clone(),
+            Operator::Minus,
+            binary_expr(
+                binary_expr(binary_expr(x, Operator::Modulo, s.clone()), Operator::Plus, s.clone()),
+                Operator::Modulo,
+                s,
+            ),
+        )
+    };
+    match (v.ty, size.ty) {
+        (KqlType::DateTime | KqlType::TimeSpan, KqlType::TimeSpan) => {
+            let ty = v.ty;
+            let e = floor_int(cast(v.expr, DataType::Int64), cast(size.expr, DataType::Int64));
+            Ok(BExpr::new(cast(e, arrow_type(ty)), ty))
+        }
+        (KqlType::Int | KqlType::Long, KqlType::Int | KqlType::Long) => {
+            let e = floor_int(cast(v.expr, DataType::Int64), cast(size.expr, DataType::Int64));
+            Ok(BExpr::new(e, KqlType::Long))
+        }
+        (a, b) if is_numeric(a) && is_numeric(b) => {
+            let x = cast(v.expr, DataType::Float64);
+            let s = cast(size.expr, DataType::Float64);
+            let e = binary_expr(
+                datafusion::functions::math::expr_fn::floor(binary_expr(x, Operator::Divide, s.clone())),
+                Operator::Multiply,
+                s,
+            );
+            Ok(BExpr::new(e, KqlType::Real))
+        }
+        (a, b) => Err(type_error(
+            span,
+            &format!("bin() cannot bin a {} by a {}", a.as_str(), b.as_str()),
+        )),
+    }
+}

@@ -1,0 +1,459 @@
+//! Scalar operators with Kusto's typing and null rules.
+//!
+//! * Equality and string predicates are two-valued: when a side is null,
+//!   `==`, `=~`, `in`, `has`, ... are false and their negations true.
+//!   Ordering comparisons (`<`, ...) stay three-valued.
+//! * `==`/`!=`/`in`/`!in` are case-sensitive; `=~`/`!~`/`in~`/`!in~` are not.
+//! * `has` and friends are case-insensitive term matches (`kql_has` UDF);
+//!   the `_cs` forms are case-sensitive.
+//! * Arithmetic promotes int → long → real → decimal; datetime and timespan
+//!   arithmetic is done on nanosecond integers and cast back explicitly.
+
+use super::expr::{cast_to, column_expr, to_string_expr};
+use super::literal::{bind_literal, dynamic_element_literal};
+use super::Binder;
+use crate::bound::{BExpr, BoundColumn};
+use crate::types::{KqlType, arrow_type, comparison_common, numeric_common};
+use datafusion::arrow::datatypes::DataType;
+use datafusion::functions::core::expr_fn::coalesce;
+use datafusion::functions::string::expr_fn::lower;
+use datafusion::logical_expr::expr::{InSubquery, Like};
+use datafusion::logical_expr::{Expr, Operator, Subquery, binary_expr, cast, lit};
+use kql_syntax::ast::{self, BinaryOp, ExprKind, HasListOp, InOp, Literal, StrOp, StrOpKind, UnaryOp};
+use kql_syntax::{Code, Diagnostic, Span};
+use std::sync::Arc;
+
+pub(crate) fn bind_unary(
+    b: &mut Binder,
+    op: UnaryOp,
+    operand: &ast::Expr,
+    row: &[BoundColumn],
+    span: Span,
+) -> Result<BExpr, Diagnostic> {
+    let v = b.bind_scalar(operand, row)?;
+    match op {
+        UnaryOp::Plus => numeric_or_timespan(v, span, "unary +"),
+        UnaryOp::Neg => {
+            let v = numeric_or_timespan(v, span, "unary -")?;
+            Ok(BExpr::new(Expr::Negative(Box::new(v.expr)), v.ty))
+        }
+        UnaryOp::Not => not_expr(v, span),
+    }
+}
+
+fn numeric_or_timespan(v: BExpr, span: Span, what: &str) -> Result<BExpr, Diagnostic> {
+    if crate::types::is_numeric(v.ty) || v.ty == KqlType::TimeSpan {
+        Ok(v)
+    } else {
+        Err(type_error(span, &format!("{what} needs a number or a timespan, got {}", v.ty.as_str())))
+    }
+}
+
+/// `not(x)`: x must be bool; `not(null)` is null.
+pub(crate) fn not_expr(v: BExpr, span: Span) -> Result<BExpr, Diagnostic> {
+    let v = expect_bool(v, span, "not()")?;
+    Ok(BExpr::new(Expr::Not(Box::new(v.expr)), KqlType::Bool))
+}
+
+pub(crate) fn type_error(span: Span, msg: &str) -> Diagnostic {
+    Diagnostic::at(Code::TypeMismatch, span, msg.to_string())
+}
+
+pub(crate) fn expect_bool(v: BExpr, span: Span, what: &str) -> Result<BExpr, Diagnostic> {
+    match v.ty {
+        KqlType::Bool => Ok(v),
+        KqlType::Dynamic => Ok(BExpr::new(cast(v.expr, DataType::Boolean), KqlType::Bool)),
+        other => Err(type_error(
+            span,
+            &format!("{what} needs a bool value, got {}", other.as_str()),
+        )),
+    }
+}
+
+pub(crate) fn bind_binary(
+    b: &mut Binder,
+    op: BinaryOp,
+    left: &ast::Expr,
+    right: &ast::Expr,
+    row: &[BoundColumn],
+    span: Span,
+) -> Result<BExpr, Diagnostic> {
+    let l = b.bind_scalar(left, row)?;
+    let r = b.bind_scalar(right, row)?;
+    match op {
+        BinaryOp::And | BinaryOp::Or => {
+            let l = expect_bool(l, left.span, if op == BinaryOp::And { "`and`" } else { "`or`" })?;
+            let r = expect_bool(r, right.span, if op == BinaryOp::And { "`and`" } else { "`or`" })?;
+            let o = if op == BinaryOp::And { Operator::And } else { Operator::Or };
+            Ok(BExpr::new(binary_expr(l.expr, o, r.expr), KqlType::Bool))
+        }
+        BinaryOp::Eq | BinaryOp::NotEq | BinaryOp::Lt | BinaryOp::LtEq | BinaryOp::Gt | BinaryOp::GtEq => {
+            compare(op, l, r, span)
+        }
+        BinaryOp::EqTilde | BinaryOp::NotEqTilde => {
+            let l = to_string_expr(l);
+            let r = to_string_expr(r);
+            let o = if op == BinaryOp::EqTilde { Operator::Eq } else { Operator::NotEq };
+            Ok(BExpr::new(binary_expr(lower(l.expr), o, lower(r.expr)), KqlType::Bool))
+        }
+        BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul | BinaryOp::Div | BinaryOp::Mod => {
+            arithmetic(op, l, r, span)
+        }
+        BinaryOp::Str(sop) => string_predicate(sop, l, r, span),
+    }
+}
+
+/// `==`, `!=`, `<`, ...: operands brought to a common type first.
+pub(crate) fn compare(op: BinaryOp, l: BExpr, r: BExpr, span: Span) -> Result<BExpr, Diagnostic> {
+    let common = comparison_common(l.ty, r.ty).ok_or_else(|| {
+        type_error(
+            span,
+            &format!(
+                "cannot compare a {} with a {}",
+                l.ty.as_str(),
+                r.ty.as_str()
+            ),
+        )
+    })?;
+    let (l, r) = (cast_to(l, common), cast_to(r, common));
+    let o = match op {
+        BinaryOp::Eq => Operator::Eq,
+        BinaryOp::NotEq => Operator::NotEq,
+        BinaryOp::Lt => Operator::Lt,
+        BinaryOp::LtEq => Operator::LtEq,
+        BinaryOp::Gt => Operator::Gt,
+        _ => Operator::GtEq,
+    };
+    let raw = binary_expr(l.expr, o, r.expr);
+    let expr = match (o, common) {
+        // Strings are never null, so equality is already two-valued.
+        (Operator::Eq | Operator::NotEq, KqlType::String) => raw,
+        (Operator::Eq, _) => two_valued(raw, false),
+        (Operator::NotEq, _) => two_valued(raw, true),
+        _ => raw,
+    };
+    Ok(BExpr::new(expr, KqlType::Bool))
+}
+
+/// A predicate that is `when_null` instead of null when an operand is null.
+/// Lowering strips the wrapper again where null and false mean the same (a
+/// `where` predicate, outside `not`), so Parquet pruning still sees the bare
+/// comparison.
+pub(crate) fn two_valued(pred: Expr, when_null: bool) -> Expr {
+    coalesce(vec![pred, lit(when_null)])
+}
+
+fn arithmetic(op: BinaryOp, l: BExpr, r: BExpr, span: Span) -> Result<BExpr, Diagnostic> {
+    use KqlType::*;
+    let o = match op {
+        BinaryOp::Add => Operator::Plus,
+        BinaryOp::Sub => Operator::Minus,
+        BinaryOp::Mul => Operator::Multiply,
+        BinaryOp::Div => Operator::Divide,
+        _ => Operator::Modulo,
+    };
+    if let Some(t) = numeric_common(l.ty, r.ty) {
+        let (l, r) = (cast_to(l, t), cast_to(r, t));
+        return Ok(BExpr::new(binary_expr(l.expr, o, r.expr), t));
+    }
+    let ns = |v: BExpr| cast(v.expr, DataType::Int64);
+    let as_long = |v: BExpr| cast(v.expr, DataType::Int64);
+    let result = |e: Expr, ty: KqlType| BExpr::new(cast(e, arrow_type(ty)), ty);
+    match (o, l.ty, r.ty) {
+        (Operator::Plus, DateTime, TimeSpan) | (Operator::Minus, DateTime, TimeSpan) => {
+            Ok(result(binary_expr(ns(l), o, ns(r)), DateTime))
+        }
+        (Operator::Plus, TimeSpan, DateTime) => Ok(result(binary_expr(ns(l), o, ns(r)), DateTime)),
+        (Operator::Minus, DateTime, DateTime) => Ok(result(binary_expr(ns(l), o, ns(r)), TimeSpan)),
+        (Operator::Plus | Operator::Minus | Operator::Modulo, TimeSpan, TimeSpan) => {
+            Ok(result(binary_expr(ns(l), o, ns(r)), TimeSpan))
+        }
+        (Operator::Divide, TimeSpan, TimeSpan) => Ok(BExpr::new(
+            binary_expr(
+                cast(ns(l), DataType::Float64),
+                o,
+                cast(ns(r), DataType::Float64),
+            ),
+            Real,
+        )),
+        (Operator::Multiply | Operator::Divide, TimeSpan, Int | Long) => {
+            Ok(result(binary_expr(ns(l), o, as_long(r)), TimeSpan))
+        }
+        (Operator::Multiply, Int | Long, TimeSpan) => Ok(result(binary_expr(as_long(l), o, ns(r)), TimeSpan)),
+        (Operator::Multiply | Operator::Divide, TimeSpan, Real) => Ok(result(
+            cast(
+                binary_expr(cast(ns(l), DataType::Float64), o, r.expr),
+                DataType::Int64,
+            ),
+            TimeSpan,
+        )),
+        (Operator::Multiply, Real, TimeSpan) => Ok(result(
+            cast(
+                binary_expr(l.expr, o, cast(ns(r), DataType::Float64)),
+                DataType::Int64,
+            ),
+            TimeSpan,
+        )),
+        _ => Err(type_error(
+            span,
+            &format!(
+                "operator {} cannot be applied to {} and {}",
+                o,
+                l.ty.as_str(),
+                r.ty.as_str()
+            ),
+        )),
+    }
+}
+
+/// `has`, `contains`, `startswith`, ... and their negations.
+pub(crate) fn string_predicate(op: StrOp, l: BExpr, r: BExpr, span: Span) -> Result<BExpr, Diagnostic> {
+    let hay = to_string_expr(l);
+    let needle = to_string_expr(r);
+    let positive = match op.kind {
+        StrOpKind::MatchesRegex => {
+            if op.negated {
+                return Err(Diagnostic::at(
+                    Code::Syntax,
+                    span,
+                    "there is no negated `matches regex`; use not(x matches regex y)",
+                ));
+            }
+            datafusion::functions::regex::expr_fn::regexp_like(hay.expr, needle.expr, None)
+        }
+        StrOpKind::Like => Expr::Like(Like::new(
+            false,
+            Box::new(hay.expr),
+            Box::new(needle.expr),
+            None,
+            !op.case_sensitive,
+        )),
+        kind => kql_functions::strings::string_match_expr(
+            match kind {
+                StrOpKind::Has => kql_functions::strings::MatchKind::Has,
+                StrOpKind::Contains => kql_functions::strings::MatchKind::Contains,
+                StrOpKind::StartsWith => kql_functions::strings::MatchKind::StartsWith,
+                StrOpKind::EndsWith => kql_functions::strings::MatchKind::EndsWith,
+                StrOpKind::HasPrefix => kql_functions::strings::MatchKind::HasPrefix,
+                _ => kql_functions::strings::MatchKind::HasSuffix,
+            },
+            op.case_sensitive,
+            hay.expr,
+            needle.expr,
+        ),
+    };
+    let expr = if op.negated {
+        Expr::Not(Box::new(positive))
+    } else {
+        positive
+    };
+    Ok(BExpr::new(expr, KqlType::Bool))
+}
+
+/// `x in (...)`, `!in`, `in~`, `!in~`.
+pub(crate) fn bind_in(
+    b: &mut Binder,
+    lhs: &ast::Expr,
+    op: InOp,
+    list: &[ast::Expr],
+    row: &[BoundColumn],
+    span: Span,
+) -> Result<BExpr, Diagnostic> {
+    let negated = matches!(op, InOp::NotIn | InOp::NotInCi);
+    let ci = matches!(op, InOp::InCi | InOp::NotInCi);
+    let l = b.bind_scalar(lhs, row)?;
+
+    // `x in (T)` / `x in (T | project c)`: a semi-join on T's single column.
+    if let [single] = list
+        && b.is_tabular(single)
+    {
+        let t = b.bind_tabular(single)?;
+        let [col] = t.columns.as_slice() else {
+            return Err(Diagnostic::at(
+                Code::BadArgument,
+                single.span,
+                format!(
+                    "the table on the right of `in` must have exactly one column; it has {}",
+                    t.columns.len()
+                ),
+            )
+            .with_hint("add `| project <column>` to the table expression"));
+        };
+        let common = comparison_common(l.ty, col.ty).ok_or_else(|| {
+            type_error(
+                span,
+                &format!("cannot compare {} with a column of {}", l.ty.as_str(), col.ty.as_str()),
+            )
+        })?;
+        let plan = crate::lower::lower_subquery(&t, b.catalog, common, ci)?;
+        let mut lhs_expr = cast_to(l, common).expr;
+        if ci {
+            lhs_expr = lower(lhs_expr);
+        }
+        let sub = Expr::InSubquery(InSubquery::new(
+            Box::new(lhs_expr),
+            Subquery {
+                subquery: Arc::new(plan),
+                outer_ref_columns: vec![],
+                spans: Default::default(),
+            },
+            negated,
+        ));
+        return Ok(BExpr::new(two_valued(sub, negated), KqlType::Bool));
+    }
+
+    // Flatten constant dynamic arrays into their elements.
+    let mut items: Vec<BExpr> = Vec::new();
+    for item in list {
+        let v = b.bind_scalar(item, row)?;
+        match &v.literal {
+            Some(Literal::Dynamic(ast::DynamicLit::Array(elems))) => {
+                for el in elems {
+                    match dynamic_element_literal(el) {
+                        Some(lit_) => items.push(bind_literal(&lit_, item.span)?),
+                        None => {
+                            // nested arrays/objects/nulls never equal a scalar
+                        }
+                    }
+                }
+            }
+            _ if v.ty == KqlType::Dynamic => {
+                return Err(Diagnostic::at(
+                    Code::UnsupportedFeature,
+                    item.span,
+                    "`in` over a non-constant dynamic array is not supported yet",
+                ));
+            }
+            _ => items.push(v),
+        }
+    }
+    if items.is_empty() {
+        // `x in ()` is false; `x !in ()` is true.
+        return Ok(BExpr::new(lit(negated), KqlType::Bool));
+    }
+    let mut common = l.ty;
+    for it in &items {
+        common = comparison_common(common, it.ty).ok_or_else(|| {
+            type_error(
+                span,
+                &format!("cannot compare {} with {} in the `in` list", l.ty.as_str(), it.ty.as_str()),
+            )
+        })?;
+    }
+    if ci {
+        common = KqlType::String;
+    }
+    let mut lhs_expr = cast_to(l, common).expr;
+    let mut exprs: Vec<Expr> = items.into_iter().map(|i| cast_to(i, common).expr).collect();
+    if ci {
+        lhs_expr = lower(lhs_expr);
+        exprs = exprs.into_iter().map(lower).collect();
+    }
+    let e = lhs_expr.in_list(exprs, negated);
+    let e = if common == KqlType::String {
+        e
+    } else {
+        two_valued(e, negated)
+    };
+    Ok(BExpr::new(e, KqlType::Bool))
+}
+
+/// `x between (a .. b)`: inclusive on both ends. For datetimes the upper bound
+/// may be a timespan, meaning `a + b`.
+pub(crate) fn bind_between(
+    b: &mut Binder,
+    x: &ast::Expr,
+    low: &ast::Expr,
+    high: &ast::Expr,
+    negated: bool,
+    row: &[BoundColumn],
+    span: Span,
+) -> Result<BExpr, Diagnostic> {
+    let v = b.bind_scalar(x, row)?;
+    let lo = b.bind_scalar(low, row)?;
+    let mut hi = b.bind_scalar(high, row)?;
+    if v.ty == KqlType::DateTime && hi.ty == KqlType::TimeSpan {
+        hi = arithmetic(BinaryOp::Add, lo.clone(), hi, span)?;
+    }
+    let ge = compare(BinaryOp::GtEq, v.clone(), lo, span)?;
+    let le = compare(BinaryOp::LtEq, v, hi, span)?;
+    let inside = binary_expr(ge.expr, Operator::And, le.expr);
+    let e = if negated {
+        two_valued(Expr::Not(Box::new(inside)), true)
+    } else {
+        two_valued(inside, false)
+    };
+    Ok(BExpr::new(e, KqlType::Bool))
+}
+
+/// `x has_any (a, b, ...)` / `has_all`: term matches against each item (a
+/// constant dynamic array counts as its elements).
+pub(crate) fn bind_has_list(
+    b: &mut Binder,
+    x: &ast::Expr,
+    op: HasListOp,
+    list: &[ast::Expr],
+    row: &[BoundColumn],
+    span: Span,
+) -> Result<BExpr, Diagnostic> {
+    let hay = to_string_expr(b.bind_scalar(x, row)?);
+    let cs = matches!(op, HasListOp::HasAnyCs | HasListOp::HasAllCs);
+    let all = matches!(op, HasListOp::HasAll | HasListOp::HasAllCs);
+    let mut needles: Vec<Expr> = Vec::new();
+    for item in list {
+        if b.is_tabular(item) {
+            return Err(Diagnostic::at(
+                Code::UnsupportedFeature,
+                item.span,
+                "has_any/has_all over a table is not supported yet",
+            ));
+        }
+        let v = b.bind_scalar(item, row)?;
+        match &v.literal {
+            Some(Literal::Dynamic(ast::DynamicLit::Array(elems))) => {
+                for el in elems {
+                    if let Some(l) = dynamic_element_literal(el) {
+                        needles.push(to_string_expr(bind_literal(&l, item.span)?).expr);
+                    }
+                }
+            }
+            _ if v.ty == KqlType::Dynamic => {
+                return Err(Diagnostic::at(
+                    Code::UnsupportedFeature,
+                    item.span,
+                    "has_any/has_all over a non-constant dynamic array is not supported yet",
+                ));
+            }
+            _ => needles.push(to_string_expr(v).expr),
+        }
+    }
+    let _ = span;
+    if needles.is_empty() {
+        // Kusto: has_any of an empty set is false, has_all of it is true.
+        return Ok(BExpr::new(lit(all), KqlType::Bool));
+    }
+    let o = if all { Operator::And } else { Operator::Or };
+    let e = needles
+        .into_iter()
+        .map(|n| {
+            kql_functions::strings::string_match_expr(
+                kql_functions::strings::MatchKind::Has,
+                cs,
+                hay.expr.clone(),
+                n,
+            )
+        })
+        .reduce(|a, b| binary_expr(a, o, b))
+        .expect("non-empty");
+    Ok(BExpr::new(e, KqlType::Bool))
+}
+
+#[allow(dead_code)]
+fn is_column(e: &Expr, name: &str) -> bool {
+    *e == column_expr(name)
+}
+
+#[allow(dead_code)]
+fn is_literal(e: &ExprKind) -> bool {
+    matches!(e, ExprKind::Literal(_))
+}

@@ -1,0 +1,186 @@
+//! The column-shaping operators: `project`, `extend`, `project-away`,
+//! `project-keep`, `project-rename`, `project-reorder`.
+//!
+//! `extend x = ...` where `x` exists removes the old column and appends the
+//! new one at the end (Kusto's rule); `project` keeps exactly what it lists,
+//! in order.
+
+use super::super::naming::{NameGen, derived_name};
+use super::{Binder, duplicate_column, passthrough, project_node};
+use crate::bound::{BExpr, BoundTabular};
+use kql_syntax::ast::{ColumnPattern, NamedExpr, RenamePair, ReorderKey, SortOrder};
+use kql_syntax::diagnostic::suggest;
+use kql_syntax::{Code, Diagnostic};
+
+/// Does `name` match a column pattern with `*` wildcards?
+pub(crate) fn matches_pattern(pattern: &str, name: &str) -> bool {
+    fn go(p: &[u8], n: &[u8]) -> bool {
+        match p.split_first() {
+            None => n.is_empty(),
+            Some((b'*', rest)) => (0..=n.len()).any(|i| go(rest, &n[i..])),
+            Some((c, rest)) => n.first() == Some(c) && go(rest, &n[1..]),
+        }
+    }
+    go(pattern.as_bytes(), name.as_bytes())
+}
+
+/// Bind `[name =] expr` items over `input`; unnamed ones get Kusto's names.
+fn bind_items(
+    b: &mut Binder,
+    input: &BoundTabular,
+    items: &[NamedExpr],
+    names: &mut NameGen,
+    taken: &dyn Fn(&str) -> bool,
+) -> Result<Vec<(String, BExpr)>, Diagnostic> {
+    let mut out: Vec<(String, BExpr)> = Vec::new();
+    for item in items {
+        let v = b.bind_scalar(&item.expr, &input.columns)?;
+        let name = match item.names.as_slice() {
+            [] => match derived_name(&item.expr) {
+                Some(n) => n,
+                None => names.column(&|n| taken(n) || out.iter().any(|(o, _)| o == n)),
+            },
+            [one] => one.name.clone(),
+            many => {
+                return Err(Diagnostic::at(
+                    Code::UnsupportedFeature,
+                    many[0].span.to(many[many.len() - 1].span),
+                    "assigning several names at once is only supported for functions that return several columns",
+                ));
+            }
+        };
+        out.push((name, v));
+    }
+    Ok(out)
+}
+
+pub(crate) fn bind_project(b: &mut Binder, input: BoundTabular, items: &[NamedExpr]) -> Result<BoundTabular, Diagnostic> {
+    let mut names_gen = NameGen::default();
+    let bound = bind_items(b, &input, items, &mut names_gen, &|_| false)?;
+    for (i, (name, _)) in bound.iter().enumerate() {
+        if bound[..i].iter().any(|(n, _)| n == name) {
+            return Err(duplicate_column(name, items[i].span));
+        }
+    }
+    Ok(project_node(input, bound))
+}
+
+pub(crate) fn bind_extend(b: &mut Binder, input: BoundTabular, items: &[NamedExpr]) -> Result<BoundTabular, Diagnostic> {
+    let mut names_gen = NameGen::default();
+    let cols = input.columns.clone();
+    let bound = bind_items(b, &input, items, &mut names_gen, &|n| cols.iter().any(|c| c.name == n))?;
+    let mut out = passthrough(&input.columns);
+    for (name, v) in bound {
+        // a replaced column moves to the end
+        out.retain(|(n, _)| n != &name);
+        out.push((name, v));
+    }
+    Ok(project_node(input, out))
+}
+
+fn no_match(p: &ColumnPattern, input: &BoundTabular) -> Diagnostic {
+    let names: Vec<&str> = input.columns.iter().map(|c| c.name.as_str()).collect();
+    let close = suggest(&p.pattern, names.iter().copied());
+    let d = Diagnostic::at(
+        Code::UnknownColumn,
+        p.span,
+        format!("no column matches '{}'", p.pattern),
+    );
+    if close.is_empty() {
+        d
+    } else {
+        d.with_hint(format!("did you mean '{}'?", close.join("', '")))
+    }
+}
+
+pub(crate) fn bind_away(input: BoundTabular, patterns: &[ColumnPattern]) -> Result<BoundTabular, Diagnostic> {
+    for p in patterns {
+        if !p.has_wildcard && !input.columns.iter().any(|c| c.name == p.pattern) {
+            return Err(no_match(p, &input));
+        }
+    }
+    let keep: Vec<_> = passthrough(&input.columns)
+        .into_iter()
+        .filter(|(n, _)| !patterns.iter().any(|p| matches_pattern(&p.pattern, n)))
+        .collect();
+    Ok(project_node(input, keep))
+}
+
+pub(crate) fn bind_keep(input: BoundTabular, patterns: &[ColumnPattern]) -> Result<BoundTabular, Diagnostic> {
+    for p in patterns {
+        if !p.has_wildcard && !input.columns.iter().any(|c| c.name == p.pattern) {
+            return Err(no_match(p, &input));
+        }
+    }
+    let keep: Vec<_> = passthrough(&input.columns)
+        .into_iter()
+        .filter(|(n, _)| patterns.iter().any(|p| matches_pattern(&p.pattern, n)))
+        .collect();
+    Ok(project_node(input, keep))
+}
+
+pub(crate) fn bind_rename(input: BoundTabular, pairs: &[RenamePair]) -> Result<BoundTabular, Diagnostic> {
+    let mut items = passthrough(&input.columns);
+    for pair in pairs {
+        let Some(slot) = items.iter_mut().find(|(n, _)| *n == pair.old_name.name) else {
+            let p = ColumnPattern {
+                pattern: pair.old_name.name.clone(),
+                has_wildcard: false,
+                span: pair.old_name.span,
+            };
+            return Err(no_match(&p, &input));
+        };
+        slot.0 = pair.new_name.name.clone();
+    }
+    for (i, (name, _)) in items.iter().enumerate() {
+        if items[..i].iter().any(|(n, _)| n == name) {
+            let span = pairs
+                .iter()
+                .find(|p| &p.new_name.name == name)
+                .map(|p| p.span)
+                .unwrap_or_default();
+            return Err(duplicate_column(name, span));
+        }
+    }
+    Ok(project_node(input, items))
+}
+
+pub(crate) fn bind_reorder(input: BoundTabular, keys: &[ReorderKey]) -> Result<BoundTabular, Diagnostic> {
+    let mut rest = passthrough(&input.columns);
+    let mut first = Vec::new();
+    for k in keys {
+        if !k.pattern.has_wildcard && !rest.iter().any(|(n, _)| *n == k.pattern.pattern)
+            && !first.iter().any(|(n, _): &(String, BExpr)| *n == k.pattern.pattern)
+        {
+            return Err(no_match(&k.pattern, &input));
+        }
+        let (mut matched, others): (Vec<_>, Vec<_>) = rest
+            .into_iter()
+            .partition(|(n, _)| matches_pattern(&k.pattern.pattern, n));
+        match k.order {
+            Some(SortOrder::Asc) => matched.sort_by(|a, b| a.0.cmp(&b.0)),
+            Some(SortOrder::Desc) => matched.sort_by(|a, b| b.0.cmp(&a.0)),
+            None => {}
+        }
+        first.extend(matched);
+        rest = others;
+    }
+    first.extend(rest);
+    Ok(project_node(input, first))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::matches_pattern;
+
+    #[test]
+    fn wildcards() {
+        assert!(matches_pattern("Device*", "DeviceName"));
+        assert!(matches_pattern("*_s", "Computer_s"));
+        assert!(matches_pattern("*", "x"));
+        assert!(matches_pattern("a*b*c", "aXXbYc"));
+        assert!(!matches_pattern("Device*", "SourceDevice"));
+        assert!(matches_pattern("Name", "Name"));
+        assert!(!matches_pattern("Name", "Name1"));
+    }
+}

@@ -1,0 +1,160 @@
+//! `union`: rows of several tables, columns merged by name (outer by
+//! default). The same name with different types becomes one column per type,
+//! named `name_type`. `withsource=Col` adds the source's name; `isfuzzy=true`
+//! skips sources that do not resolve; `kind=inner` keeps only the columns
+//! every source has.
+
+use super::super::expr::{column_expr, null_of};
+use super::Binder;
+use crate::bound::{BExpr, BoundColumn, BoundOp, BoundTabular};
+use crate::types::KqlType;
+use datafusion::logical_expr::lit;
+use kql_syntax::ast::{Expr, ExprKind, Literal, OpParam};
+use kql_syntax::{Code, Diagnostic, Span};
+
+struct Options {
+    inner: bool,
+    fuzzy: bool,
+    source_column: Option<String>,
+}
+
+fn options(params: &[OpParam]) -> Result<Options, Diagnostic> {
+    let mut o = Options {
+        inner: false,
+        fuzzy: false,
+        source_column: None,
+    };
+    for p in params {
+        let text = match &p.value.kind {
+            ExprKind::Name(id) => Some(id.name.clone()),
+            ExprKind::Literal(Literal::Bool(b)) => Some(b.to_string()),
+            ExprKind::Literal(Literal::String(s)) => Some(s.clone()),
+            _ => None,
+        };
+        match (p.name.name.as_str(), text.as_deref()) {
+            ("kind", Some("inner")) => o.inner = true,
+            ("kind", Some("outer")) => o.inner = false,
+            ("isfuzzy", Some(v)) => o.fuzzy = v.eq_ignore_ascii_case("true"),
+            ("withsource", Some(v)) => o.source_column = Some(v.to_string()),
+            (n, _) if n.starts_with("hint.") => {}
+            (n, _) => {
+                return Err(Diagnostic::at(
+                    Code::BadArgument,
+                    p.span,
+                    format!("unknown or invalid union parameter '{n}'"),
+                )
+                .with_hint("union takes kind=inner|outer, withsource=Name, isfuzzy=true|false"));
+            }
+        }
+    }
+    Ok(o)
+}
+
+pub(crate) fn bind(
+    b: &mut Binder,
+    input: Option<BoundTabular>,
+    params: &[OpParam],
+    tables: &[Expr],
+    span: Span,
+) -> Result<BoundTabular, Diagnostic> {
+    let opts = options(params)?;
+    // (source name, bound table)
+    let mut sources: Vec<(String, BoundTabular)> = Vec::new();
+    if let Some(i) = input {
+        sources.push(("union_arg0".to_string(), i));
+    }
+    for (i, t) in tables.iter().enumerate() {
+        match &t.kind {
+            ExprKind::Name(id) if id.name.contains('*') => {
+                let mut names: Vec<String> = b
+                    .catalog
+                    .table_names()
+                    .into_iter()
+                    .filter(|n| super::matches_pattern(&id.name, n))
+                    .collect();
+                names.sort();
+                for n in names {
+                    if let Some(cols) = b.catalog.table(&n) {
+                        sources.push((n.clone(), super::scan(&n, cols)));
+                    }
+                }
+            }
+            _ => {
+                let name = match &t.kind {
+                    ExprKind::Name(id) => id.name.clone(),
+                    _ => format!("union_arg{}", sources.len().max(i)),
+                };
+                match b.bind_tabular(t) {
+                    Ok(bound) => sources.push((name, bound)),
+                    Err(e) if opts.fuzzy && matches!(e.code, Code::UnknownTable | Code::UnknownFunction) => {}
+                    Err(e) => return Err(e),
+                }
+            }
+        }
+    }
+    if sources.is_empty() {
+        return Err(Diagnostic::at(
+            Code::UnknownTable,
+            span,
+            "none of the union's sources exist",
+        ));
+    }
+
+    // Output columns: by name, in order of first appearance; a name seen with
+    // several types becomes name_type for each type.
+    let mut seen: Vec<(String, Vec<KqlType>)> = Vec::new();
+    for (_, s) in &sources {
+        for c in &s.columns {
+            match seen.iter_mut().find(|(n, _)| *n == c.name) {
+                Some((_, tys)) => {
+                    if !tys.contains(&c.ty) {
+                        tys.push(c.ty);
+                    }
+                }
+                None => seen.push((c.name.clone(), vec![c.ty])),
+            }
+        }
+    }
+    if opts.inner {
+        seen.retain(|(n, tys)| tys.len() == 1 && sources.iter().all(|(_, s)| s.column(n).is_some()));
+    }
+    // (output name, source column name, type)
+    let mut out: Vec<(String, String, KqlType)> = Vec::new();
+    for (name, tys) in &seen {
+        if tys.len() == 1 {
+            out.push((name.clone(), name.clone(), tys[0]));
+        } else {
+            for ty in tys {
+                out.push((format!("{name}_{}", ty.as_str()), name.clone(), *ty));
+            }
+        }
+    }
+    let mut columns: Vec<BoundColumn> = Vec::new();
+    if let Some(sc) = &opts.source_column {
+        columns.push(BoundColumn::new(sc.clone(), KqlType::String));
+    }
+    columns.extend(out.iter().map(|(n, _, t)| BoundColumn::new(n.clone(), *t)));
+
+    let mut inputs = Vec::new();
+    for (source_name, s) in sources {
+        let mut items: Vec<(String, BExpr)> = Vec::new();
+        if let Some(sc) = &opts.source_column {
+            items.push((sc.clone(), BExpr::new(lit(source_name.clone()), KqlType::String)));
+        }
+        for (out_name, src_name, ty) in &out {
+            let e = match s.column(src_name) {
+                Some(c) if c.ty == *ty => BExpr::new(column_expr(src_name), *ty),
+                _ => null_of(*ty),
+            };
+            items.push((out_name.clone(), e));
+        }
+        inputs.push(super::project_node(s, items));
+    }
+    if inputs.len() == 1 {
+        return Ok(inputs.pop().expect("one input"));
+    }
+    Ok(BoundTabular {
+        op: BoundOp::Union { inputs },
+        columns,
+    })
+}

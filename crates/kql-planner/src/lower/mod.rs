@@ -1,0 +1,212 @@
+//! Lowering: bound IR → DataFusion `LogicalPlan`.
+//!
+//! The binder has already typed every expression and inserted the casts, so
+//! lowering only assembles plan nodes. Two things happen here and nowhere
+//! else: scans normalise what the Parquet files hold (a null string reads as
+//! "", other columns cast to the canonical Arrow type of their KQL type), and
+//! `where` predicates drop the two-valued null wrappers where null and false
+//! mean the same, so DataFusion can push the bare comparison into the scan.
+
+mod aggregate;
+
+use crate::bound::{BExpr, BoundOp, BoundTabular};
+use crate::catalog::Catalog;
+use crate::types::{KqlType, arrow_type};
+use datafusion::arrow::datatypes::DataType;
+use datafusion::common::{Column, ScalarValue};
+use datafusion::functions::core::expr_fn::coalesce;
+use datafusion::logical_expr::{BinaryExpr, Expr, LogicalPlan, LogicalPlanBuilder, Operator, cast, lit};
+use kql_syntax::{Code, Diagnostic};
+
+fn df_err(e: impl std::fmt::Display) -> Diagnostic {
+    Diagnostic::internal("lowering", e)
+}
+
+fn column(name: &str) -> Expr {
+    Expr::Column(Column::from_name(name))
+}
+
+/// Lower a bound tabular expression to a logical plan whose output columns
+/// are exactly `t.columns`, in order, with their canonical Arrow types.
+pub fn lower(t: &BoundTabular, catalog: &dyn Catalog) -> Result<LogicalPlan, Diagnostic> {
+    lower_node(t, catalog)?.build().map_err(df_err)
+}
+
+/// Lower the one-column table on the right of `x in (T)` to a subquery plan
+/// whose single column has type `ty` (lower-cased for `in~`).
+pub fn lower_subquery(
+    t: &BoundTabular,
+    catalog: &dyn Catalog,
+    ty: KqlType,
+    case_insensitive: bool,
+) -> Result<LogicalPlan, Diagnostic> {
+    let c = &t.columns[0];
+    let v = crate::binder::cast_to_pub(BExpr::new(column(&c.name), c.ty), ty);
+    let mut e = v.expr;
+    if case_insensitive {
+        e = datafusion::functions::string::expr_fn::lower(e);
+    }
+    lower_node(t, catalog)?
+        .project(vec![e.alias(c.name.clone())])
+        .map_err(df_err)?
+        .build()
+        .map_err(df_err)
+}
+
+fn lower_node(t: &BoundTabular, catalog: &dyn Catalog) -> Result<LogicalPlanBuilder, Diagnostic> {
+    match &t.op {
+        BoundOp::Scan { table } => lower_scan(table, t, catalog),
+        BoundOp::Values { rows } => lower_values(t, rows),
+        BoundOp::Range { from, to, step } => lower_range(t, from, to, step),
+        BoundOp::Filter { input, predicate } => lower_node(input, catalog)?
+            .filter(strip_two_valued(predicate.expr.clone()))
+            .map_err(df_err),
+        BoundOp::Project { input, exprs } => lower_node(input, catalog)?
+            .project(exprs.iter().map(|e| e.expr.clone()))
+            .map_err(df_err),
+        BoundOp::Aggregate {
+            input,
+            keys,
+            aggregates,
+        } => aggregate::lower(lower_node(input, catalog)?, keys, aggregates),
+        BoundOp::Sort { input, keys } => lower_node(input, catalog)?.sort(keys.clone()).map_err(df_err),
+        BoundOp::Limit { input, count } => lower_node(input, catalog)?
+            .limit(0, Some(*count))
+            .map_err(df_err),
+        BoundOp::Distinct { input } => lower_node(input, catalog)?.distinct().map_err(df_err),
+        BoundOp::Union { inputs } => {
+            let mut iter = inputs.iter();
+            let first = iter.next().ok_or_else(|| df_err("union without inputs"))?;
+            let mut b = lower_node(first, catalog)?;
+            for i in iter {
+                let plan = lower_node(i, catalog)?.build().map_err(df_err)?;
+                b = b.union(plan).map_err(df_err)?;
+            }
+            Ok(b)
+        }
+    }
+}
+
+fn lower_scan(table: &str, t: &BoundTabular, catalog: &dyn Catalog) -> Result<LogicalPlanBuilder, Diagnostic> {
+    let source = catalog.table_source(table).ok_or_else(|| {
+        Diagnostic::new(Code::UnknownTable, format!("table '{table}' disappeared from the catalog"))
+    })?;
+    let schema = source.schema();
+    let mut exprs = Vec::with_capacity(t.columns.len());
+    for c in &t.columns {
+        let want = arrow_type(c.ty);
+        let e = match schema.field_with_name(&c.name) {
+            Ok(f) => {
+                let mut e = column(&c.name);
+                if f.data_type() != &want {
+                    e = cast(e, want.clone());
+                }
+                if c.ty == KqlType::String {
+                    // A string is never null in KQL.
+                    e = coalesce(vec![e, lit("")]);
+                }
+                e
+            }
+            // A column of the table's known schema that no file holds.
+            Err(_) => match c.ty {
+                KqlType::String => lit(""),
+                _ => Expr::Literal(ScalarValue::try_from(&want).map_err(df_err)?, None),
+            },
+        };
+        exprs.push(e.alias(c.name.clone()));
+    }
+    LogicalPlanBuilder::scan(table, source, None)
+        .map_err(df_err)?
+        .project(exprs)
+        .map_err(df_err)
+}
+
+fn lower_values(t: &BoundTabular, rows: &[Vec<BExpr>]) -> Result<LogicalPlanBuilder, Diagnostic> {
+    let typed = |e: &BExpr, ty: KqlType| -> Expr {
+        let want = arrow_type(ty);
+        match &e.expr {
+            Expr::Literal(v, _) if v.data_type() == want => e.expr.clone(),
+            _ => cast(e.expr.clone(), want),
+        }
+    };
+    match rows {
+        [] => {
+            let exprs = t
+                .columns
+                .iter()
+                .map(|c| {
+                    let v = ScalarValue::try_from(&arrow_type(c.ty)).map_err(df_err)?;
+                    Ok(Expr::Literal(v, None).alias(c.name.clone()))
+                })
+                .collect::<Result<Vec<_>, Diagnostic>>()?;
+            LogicalPlanBuilder::empty(true)
+                .project(exprs)
+                .map_err(df_err)?
+                .limit(0, Some(0))
+                .map_err(df_err)
+        }
+        [row] => LogicalPlanBuilder::empty(true)
+            .project(
+                row.iter()
+                    .zip(&t.columns)
+                    .map(|(e, c)| typed(e, c.ty).alias(c.name.clone())),
+            )
+            .map_err(df_err),
+        _ => {
+            let values: Vec<Vec<Expr>> = rows
+                .iter()
+                .map(|r| r.iter().zip(&t.columns).map(|(e, c)| typed(e, c.ty)).collect())
+                .collect();
+            let b = LogicalPlanBuilder::values(values).map_err(df_err)?;
+            let names: Vec<String> = b.schema().fields().iter().map(|f| f.name().clone()).collect();
+            b.project(
+                names
+                    .iter()
+                    .zip(&t.columns)
+                    .map(|(n, c)| column(n).alias(c.name.clone())),
+            )
+            .map_err(df_err)
+        }
+    }
+}
+
+fn lower_range(t: &BoundTabular, from: &BExpr, to: &BExpr, step: &BExpr) -> Result<LogicalPlanBuilder, Diagnostic> {
+    let c = &t.columns[0];
+    if c.ty == KqlType::Real {
+        return Err(Diagnostic::new(
+            Code::UnsupportedFeature,
+            "`range` over real numbers is not supported yet; use long or datetime bounds",
+        ));
+    }
+    let as_i64 = |e: &BExpr| cast(e.expr.clone(), DataType::Int64);
+    let series = datafusion::functions_nested::expr_fn::gen_series(as_i64(from), as_i64(to), as_i64(step));
+    LogicalPlanBuilder::empty(true)
+        .project(vec![series.alias("__kql_range")])
+        .map_err(df_err)?
+        .unnest_column("__kql_range")
+        .map_err(df_err)?
+        .project(vec![cast(column("__kql_range"), arrow_type(c.ty)).alias(c.name.clone())])
+        .map_err(df_err)
+}
+
+/// In a filter, null and false both drop the row, so at positive positions
+/// (under `and`/`or`, not under `not`) `coalesce(p, false)` is just `p`.
+fn strip_two_valued(e: Expr) -> Expr {
+    match e {
+        Expr::BinaryExpr(BinaryExpr { left, op, right }) if matches!(op, Operator::And | Operator::Or) => {
+            Expr::BinaryExpr(BinaryExpr {
+                left: Box::new(strip_two_valued(*left)),
+                op,
+                right: Box::new(strip_two_valued(*right)),
+            })
+        }
+        Expr::ScalarFunction(f)
+            if f.func.name() == "coalesce"
+                && f.args.len() == 2
+                && matches!(&f.args[1], Expr::Literal(ScalarValue::Boolean(Some(false)), _)) =>
+        {
+            strip_two_valued(f.args[0].clone())
+        }
+        other => other,
+    }
+}

@@ -1,0 +1,581 @@
+//! Pipelines and tabular operators: `source | op | op` folded into
+//! `ExprKind::Pipe`, and each operator rule of `kql.pest` turned into its
+//! `ast::OpKind`. Operators whose structure we do not model keep their text.
+
+use super::clauses::parse_kind;
+use super::{Builder, Result, Rule, children, span_of};
+use crate::ast::{Expr, ExprKind, NamedExpr, OpKind, TabularOp};
+use crate::diagnostic::Diagnostic;
+use crate::span::Span;
+use pest::iterators::Pair;
+
+impl Builder {
+    /// `head | op | op ...` (a head alone is returned as is).
+    pub(super) fn pipe_expr(&mut self, p: Pair<'_, Rule>) -> Result<Expr> {
+        let span = span_of(&p);
+        let parts = children(p);
+        let levels = parts.len().saturating_sub(1);
+        self.descend(levels, span)?;
+        let mut it = parts.into_iter();
+        let head = it
+            .next()
+            .ok_or_else(|| Diagnostic::internal("parser", "pipeline"))?;
+        let mut e = match head.as_rule() {
+            Rule::expr => self.expr(head)?,
+            _ => {
+                let op = self.tab_op(head)?;
+                Expr {
+                    span: op.span,
+                    kind: ExprKind::Source(Box::new(op)),
+                }
+            }
+        };
+        for op in it {
+            e = self.pipe_step(e, op)?;
+        }
+        self.ascend(levels);
+        Ok(e)
+    }
+
+    /// The operators of `mv-apply ... on (where ... | ...)`, applied to the implicit input.
+    pub(super) fn subquery(&mut self, p: Pair<'_, Rule>) -> Result<Expr> {
+        let span = span_of(&p);
+        let parts = children(p);
+        let levels = parts.len();
+        self.descend(levels, span)?;
+        let mut e = Expr {
+            kind: ExprKind::ImplicitInput,
+            span: Span::new(span.start, span.start),
+        };
+        for op in parts {
+            e = self.pipe_step(e, op)?;
+        }
+        self.ascend(levels);
+        Ok(e)
+    }
+
+    fn pipe_step(&mut self, source: Expr, op: Pair<'_, Rule>) -> Result<Expr> {
+        let op = self.tab_op(op)?;
+        let span = Span::new(source.span.start, op.span.end);
+        Ok(Expr {
+            kind: ExprKind::Pipe {
+                source: Box::new(source),
+                op: Box::new(op),
+            },
+            span,
+        })
+    }
+
+    /// A `tab_op` pair or one of its alternatives.
+    fn tab_op(&mut self, p: Pair<'_, Rule>) -> Result<TabularOp> {
+        if p.as_rule() == Rule::tab_op {
+            let inner = children(p).into_iter().next();
+            return self.tab_op(inner.ok_or_else(|| Diagnostic::internal("parser", "tab_op"))?);
+        }
+        let span = span_of(&p);
+        self.descend(1, span)?;
+        let kind = self.op_kind(p)?;
+        self.ascend(1);
+        Ok(TabularOp { kind, span })
+    }
+
+    fn op_kind(&mut self, p: Pair<'_, Rule>) -> Result<OpKind> {
+        let rule = p.as_rule();
+        let text = p.as_str();
+        let raw = || text[..super::code_len(text)].to_string();
+        let mut params = Vec::new();
+        let mut rest = Vec::new();
+        for c in children(p) {
+            if matches!(
+                c.as_rule(),
+                Rule::op_param | Rule::hint_param | Rule::with_param
+            ) {
+                params.extend(self.op_params(c)?);
+            } else {
+                rest.push(c);
+            }
+        }
+        let mut it = rest.into_iter();
+        Ok(match rule {
+            Rule::where_op => OpKind::Where {
+                params,
+                predicate: self.next_expr(&mut it)?,
+            },
+            Rule::project_op => OpKind::Project(self.named_exprs(it)?),
+            Rule::extend_op => OpKind::Extend(self.named_exprs(it)?),
+            Rule::serialize_op => OpKind::Serialize(self.named_exprs(it)?),
+            Rule::print_op => OpKind::Print(self.named_exprs(it)?),
+            Rule::project_away_op => {
+                OpKind::ProjectAway(it.map(|c| self.col_pattern(c)).collect::<Result<_>>()?)
+            }
+            Rule::project_keep_op => {
+                OpKind::ProjectKeep(it.map(|c| self.col_pattern(c)).collect::<Result<_>>()?)
+            }
+            Rule::project_rename_op => {
+                OpKind::ProjectRename(it.map(|c| self.rename_pair(c)).collect::<Result<_>>()?)
+            }
+            Rule::project_reorder_op => {
+                OpKind::ProjectReorder(it.map(|c| self.reorder_key(c)).collect::<Result<_>>()?)
+            }
+            Rule::summarize_op => {
+                let mut aggregates = Vec::new();
+                let mut by = Vec::new();
+                for c in it {
+                    match c.as_rule() {
+                        Rule::by_clause => by = self.named_exprs(children(c).into_iter())?,
+                        _ => aggregates.push(self.named_expr(c)?),
+                    }
+                }
+                OpKind::Summarize {
+                    params,
+                    aggregates,
+                    by,
+                }
+            }
+            Rule::count_op => OpKind::Count {
+                name: it.next().map(|n| self.any_name(n)).transpose()?,
+            },
+            Rule::take_op => OpKind::Take(self.next_expr(&mut it)?),
+            Rule::top_op => {
+                let count = self.next_expr(&mut it)?;
+                let key = it
+                    .next()
+                    .ok_or_else(|| Diagnostic::internal("parser", "top"))?;
+                OpKind::Top {
+                    count,
+                    by: self.sort_key(key)?,
+                    with_others: None,
+                }
+            }
+            Rule::sort_op => OpKind::Sort {
+                params,
+                keys: it.map(|k| self.sort_key(k)).collect::<Result<_>>()?,
+            },
+            Rule::distinct_op => {
+                let mut items = Vec::new();
+                for c in it {
+                    items.push(match c.as_rule() {
+                        Rule::star => NamedExpr {
+                            names: Vec::new(),
+                            span: span_of(&c),
+                            expr: self.expr(c)?,
+                        },
+                        _ => self.named_expr(c)?,
+                    });
+                }
+                if items.iter().any(|n| !n.names.is_empty()) {
+                    // `distinct Name = expr` is `summarize by Name = expr`.
+                    OpKind::Summarize {
+                        params,
+                        aggregates: Vec::new(),
+                        by: items,
+                    }
+                } else {
+                    OpKind::Distinct(items.into_iter().map(|n| n.expr).collect())
+                }
+            }
+            Rule::as_op => OpKind::As {
+                params,
+                name: self.any_name(
+                    it.next()
+                        .ok_or_else(|| Diagnostic::internal("parser", "as"))?,
+                )?,
+            },
+            Rule::join_op | Rule::lookup_op => {
+                let right = self.next_expr(&mut it)?;
+                let on = match it.next() {
+                    Some(on) => children(on)
+                        .into_iter()
+                        .map(|e| self.expr(e))
+                        .collect::<Result<_>>()?,
+                    None => Vec::new(),
+                };
+                if rule == Rule::join_op {
+                    OpKind::Join { params, right, on }
+                } else {
+                    OpKind::Lookup { params, right, on }
+                }
+            }
+            Rule::mv_expand_op | Rule::mv_apply_op => self.mv_op(rule, params, it)?,
+            Rule::parse_op | Rule::parse_where_op => {
+                let (kind, params) = parse_kind(params)?;
+                let source = self.next_expr(&mut it)?;
+                let pattern = it
+                    .next()
+                    .ok_or_else(|| Diagnostic::internal("parser", "parse"))?;
+                let pattern = self.parse_pattern(pattern)?;
+                if rule == Rule::parse_op {
+                    OpKind::Parse {
+                        kind,
+                        params,
+                        source,
+                        pattern,
+                    }
+                } else {
+                    OpKind::ParseWhere {
+                        kind,
+                        params,
+                        source,
+                        pattern,
+                    }
+                }
+            }
+            Rule::parse_kv_op => {
+                let source = self.next_expr(&mut it)?;
+                let columns = it.map(|c| self.col_decl(c)).collect::<Result<_>>()?;
+                OpKind::ParseKv {
+                    source,
+                    columns,
+                    params,
+                }
+            }
+            Rule::make_series_op => self.make_series(params, it)?,
+            Rule::evaluate_op => OpKind::Evaluate {
+                params,
+                call: self.next_expr(&mut it)?,
+            },
+            Rule::render_op => OpKind::Render {
+                chart: self.any_name(
+                    it.next()
+                        .ok_or_else(|| Diagnostic::internal("parser", "render"))?,
+                )?,
+                params,
+                raw: raw(),
+            },
+            Rule::invoke_op => OpKind::Invoke(self.next_expr(&mut it)?),
+            Rule::sample_op => OpKind::Sample(self.next_expr(&mut it)?),
+            Rule::sample_distinct_op => OpKind::SampleDistinct {
+                count: self.next_expr(&mut it)?,
+                column: self.next_expr(&mut it)?,
+            },
+            Rule::getschema_op => OpKind::GetSchema,
+            Rule::consume_op => OpKind::Consume { params },
+            Rule::union_op => OpKind::Union {
+                params,
+                tables: it.map(|t| self.expr(t)).collect::<Result<_>>()?,
+            },
+            Rule::search_op => {
+                let mut exprs = it.map(|t| self.expr(t)).collect::<Result<Vec<_>>>()?;
+                let predicate = exprs
+                    .pop()
+                    .ok_or_else(|| Diagnostic::internal("parser", "search"))?;
+                OpKind::Search {
+                    params,
+                    tables: exprs,
+                    predicate,
+                }
+            }
+            Rule::range_op => {
+                let column = self.any_name(
+                    it.next()
+                        .ok_or_else(|| Diagnostic::internal("parser", "range"))?,
+                )?;
+                OpKind::Range {
+                    column,
+                    from: self.next_expr(&mut it)?,
+                    to: self.next_expr(&mut it)?,
+                    step: self.next_expr(&mut it)?,
+                }
+            }
+            Rule::datatable_op => {
+                let mut columns = Vec::new();
+                let mut values = Vec::new();
+                for c in it {
+                    match c.as_rule() {
+                        Rule::col_decl => columns.push(self.col_decl(c)?),
+                        _ => values.push(self.expr(c)?),
+                    }
+                }
+                OpKind::Datatable { columns, values }
+            }
+            Rule::externaldata_op => {
+                let mut columns = Vec::new();
+                let mut urls = Vec::new();
+                for c in it {
+                    match c.as_rule() {
+                        Rule::col_decl => columns.push(self.col_decl(c)?),
+                        _ => urls.push(self.expr(c)?),
+                    }
+                }
+                OpKind::ExternalData {
+                    columns,
+                    urls,
+                    params,
+                }
+            }
+            Rule::top_nested_op => OpKind::TopNested { raw: raw() },
+            Rule::top_hitters_op => OpKind::TopHitters { raw: raw() },
+            Rule::find_op => OpKind::Find { raw: raw() },
+            Rule::fork_op => OpKind::Fork { raw: raw() },
+            Rule::facet_op => OpKind::Facet { raw: raw() },
+            Rule::partition_op => OpKind::Partition { raw: raw() },
+            Rule::scan_op => OpKind::Scan { raw: raw() },
+            Rule::reduce_op => OpKind::Reduce { raw: raw() },
+            Rule::other_op => {
+                let raw = raw();
+                let name = raw
+                    .split(|c: char| c.is_whitespace() || c == '(')
+                    .next()
+                    .unwrap_or("")
+                    .to_string();
+                OpKind::Other { name, raw }
+            }
+            _ => {
+                return Err(Diagnostic::internal(
+                    "parser",
+                    format!("no builder for {rule:?}"),
+                ));
+            }
+        })
+    }
+
+    pub(super) fn next_expr<'i>(
+        &mut self,
+        it: &mut impl Iterator<Item = Pair<'i, Rule>>,
+    ) -> Result<Expr> {
+        let p = it
+            .next()
+            .ok_or_else(|| Diagnostic::internal("parser", "missing operand"))?;
+        self.expr(p)
+    }
+
+    pub(super) fn named_exprs<'i>(
+        &mut self,
+        it: impl Iterator<Item = Pair<'i, Rule>>,
+    ) -> Result<Vec<NamedExpr>> {
+        it.map(|c| self.named_expr(c)).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::ast::*;
+    use crate::parser::test_util::{last_op, names, params};
+    use crate::printer::{op_name, print_sexpr};
+
+    #[test]
+    fn where_project_extend() {
+        let OpKind::Where {
+            params: p,
+            predicate,
+        } = last_op("T | where hint.x=y a > 1")
+        else {
+            panic!()
+        };
+        assert_eq!(
+            (params(&p), print_sexpr(&predicate)),
+            (vec!["hint.x=y".to_string()], "(> a 1)".to_string())
+        );
+        assert!(matches!(last_op("T | filter a"), OpKind::Where { .. }));
+        let OpKind::Project(items) = last_op("T | project a, b = c + 1, (x, y) = f()") else {
+            panic!()
+        };
+        assert_eq!(names(&items), ["=a", "b=(+ c 1)", "x,y=(call f)"]);
+        let OpKind::Extend(items) = last_op("T | extend ['a b'] = 1") else {
+            panic!()
+        };
+        assert_eq!(names(&items), ["a b=1"]);
+    }
+
+    #[test]
+    fn summarize_forms() {
+        let OpKind::Summarize {
+            params: p,
+            aggregates,
+            by,
+        } = last_op(
+            "T | summarize hint.strategy=shuffle n = count(), (a, b) = arg_max(t, x) by bin(t, 1h), k = lower(k)",
+        )
+        else {
+            panic!()
+        };
+        assert_eq!(params(&p), ["hint.strategy=shuffle"]);
+        assert_eq!(
+            names(&aggregates),
+            ["n=(call count)", "a,b=(call arg_max t x)"]
+        );
+        assert_eq!(
+            names(&by),
+            ["=(call bin t timespan(01:00:00))", "k=(call lower k)"]
+        );
+        let OpKind::Summarize { aggregates, by, .. } = last_op("T | summarize by a, b") else {
+            panic!()
+        };
+        assert!(aggregates.is_empty() && by.len() == 2);
+        let OpKind::Summarize { aggregates, by, .. } = last_op("T | summarize count()") else {
+            panic!()
+        };
+        assert!(aggregates.len() == 1 && by.is_empty());
+    }
+
+    #[test]
+    fn join_lookup_union_as() {
+        let OpKind::Join {
+            params: p,
+            right,
+            on,
+        } = last_op(
+            "T | join kind=leftouter hint.strategy=broadcast (U | where x) on a, $left.b == $right.c",
+        )
+        else {
+            panic!()
+        };
+        assert_eq!(params(&p), ["kind=leftouter", "hint.strategy=broadcast"]);
+        assert_eq!(print_sexpr(&right), "(| U where)");
+        let on: Vec<String> = on.iter().map(print_sexpr).collect();
+        assert_eq!(on, ["a", "(== (. $left b) (. $right c))"]);
+        let OpKind::Join { right, on, .. } = last_op("T | join U on k") else {
+            panic!()
+        };
+        assert_eq!((print_sexpr(&right), on.len()), ("U".into(), 1));
+        assert!(matches!(
+            last_op("T | lookup kind=inner U on k"),
+            OpKind::Lookup { .. }
+        ));
+        let OpKind::Union { params: p, tables } =
+            last_op("union isfuzzy=true withsource=S A, (B | take 1), C*, f()")
+        else {
+            panic!()
+        };
+        assert_eq!(params(&p), ["isfuzzy=true", "withsource=S"]);
+        let t: Vec<String> = tables.iter().map(print_sexpr).collect();
+        assert_eq!(t, ["A", "(| B take)", "C*", "(call f)"]);
+        let OpKind::As { params: p, name } = last_op("T | as hint.materialized=true X") else {
+            panic!()
+        };
+        assert_eq!(
+            (params(&p), name.name),
+            (vec!["hint.materialized=true".to_string()], "X".to_string())
+        );
+    }
+
+    #[test]
+    fn make_series_evaluate_render_and_friends() {
+        let OpKind::MakeSeries {
+            params: p,
+            aggregates,
+            on,
+            from,
+            to,
+            step,
+            by,
+            range,
+        } = last_op("T | make-series n = count() default = 0 on t from a to b step 1h by k")
+        else {
+            panic!()
+        };
+        assert_eq!(params(&p), ["default=0"]);
+        assert_eq!(
+            (aggregates.len(), print_sexpr(&on), by.len()),
+            (1, "t".to_string(), 1)
+        );
+        assert!(from.is_some() && to.is_some() && step.is_some() && range.is_none());
+        let OpKind::MakeSeries { range, .. } =
+            last_op("T | make-series count() on t in range(a, b, 1d)")
+        else {
+            panic!()
+        };
+        assert!(range.is_some());
+        let OpKind::Evaluate { call, .. } = last_op("T | evaluate bag_unpack(x) : (a:string)")
+        else {
+            panic!()
+        };
+        assert_eq!(print_sexpr(&call), "(call bag_unpack x)");
+        let OpKind::Render {
+            chart, params: p, ..
+        } = last_op("T | render timechart with (title='x', ycolumns=a, b)")
+        else {
+            panic!()
+        };
+        assert_eq!(
+            (chart.name, params(&p)),
+            (
+                "timechart".to_string(),
+                vec![
+                    "title=\"x\"".to_string(),
+                    "ycolumns=a".into(),
+                    "ycolumns=b".into()
+                ]
+            )
+        );
+        assert!(
+            matches!(last_op("T | serialize n = row_number()"), OpKind::Serialize(v) if v.len() == 1)
+        );
+        assert!(matches!(last_op("T | invoke f(1)"), OpKind::Invoke(_)));
+        assert!(matches!(last_op("T | sample 3"), OpKind::Sample(_)));
+        assert!(matches!(
+            last_op("T | sample-distinct 3 of c"),
+            OpKind::SampleDistinct { .. }
+        ));
+        assert!(matches!(last_op("T | getschema"), OpKind::GetSchema));
+        assert!(matches!(last_op("T | consume"), OpKind::Consume { .. }));
+    }
+
+    #[test]
+    fn sources() {
+        assert!(matches!(last_op("print 1, x = 2"), OpKind::Print(v) if v.len() == 2));
+        let OpKind::Range { column, .. } = last_op("range i from 1 to 10 step 2") else {
+            panic!()
+        };
+        assert_eq!(column.name, "i");
+        let OpKind::Datatable { columns, values } =
+            last_op("datatable(a:string, b:long)['x', 1, 'y', 2,]")
+        else {
+            panic!()
+        };
+        assert_eq!((columns.len(), values.len()), (2, 4));
+        let OpKind::ExternalData {
+            columns,
+            urls,
+            params: p,
+        } = last_op(
+            "externaldata(a:string)[h@'https://x/y.csv'] with (format='csv', ignoreFirstRecord=true)",
+        )
+        else {
+            panic!()
+        };
+        assert_eq!((columns.len(), urls.len(), params(&p).len()), (1, 1, 2));
+        let OpKind::Search {
+            tables, predicate, ..
+        } = last_op("search in (A, B) 'x'")
+        else {
+            panic!()
+        };
+        assert_eq!(
+            (tables.len(), print_sexpr(&predicate)),
+            (2, "\"x\"".to_string())
+        );
+        assert!(
+            matches!(last_op("find where x == 1"), OpKind::Find { raw } if raw == "find where x == 1")
+        );
+    }
+
+    #[test]
+    fn raw_operators_keep_their_text() {
+        for (src, name) in [
+            ("T | top-nested 3 of a by count()", "top-nested"),
+            ("T | top-hitters 3 of a", "top-hitters"),
+            ("T | fork (where a | count) (take 1)", "fork"),
+            ("T | facet by a", "facet"),
+            ("T | partition by a (take 1)", "partition"),
+            ("T | scan with (step s: a > 1;)", "scan"),
+            ("T | reduce by a", "reduce"),
+            ("T | project-smart a", "project-smart"),
+        ] {
+            let op = last_op(&format!("{src} // comment\n"));
+            assert_eq!(op_name(&op), name);
+            let raw = match &op {
+                OpKind::TopNested { raw }
+                | OpKind::TopHitters { raw }
+                | OpKind::Fork { raw }
+                | OpKind::Facet { raw }
+                | OpKind::Partition { raw }
+                | OpKind::Scan { raw }
+                | OpKind::Reduce { raw }
+                | OpKind::Other { raw, .. } => raw.clone(),
+                _ => panic!("{src}"),
+            };
+            assert_eq!(raw, &src[4..], "{src}");
+        }
+    }
+}

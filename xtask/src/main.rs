@@ -1,0 +1,32 @@
+//! Project tasks for the kql workspace.
+//!
+//! `cargo run -p xtask -- <command>`. This file only parses the command line and
+//! dispatches; each command lives in its own module.
+
+mod gen_archive;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "xtask", about = "kql project tasks")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Write a synthetic Sentinel-like Parquet archive with planted hunt answers.
+    GenArchive(gen_archive::Args),
+}
+
+fn main() {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::GenArchive(args) => gen_archive::run(&args),
+    };
+    if let Err(e) = result {
+        eprintln!("xtask: error: {e}");
+        std::process::exit(1);
+    }
+}
