@@ -12,10 +12,17 @@ fn main() {
         .unwrap_or_default();
     entries.retain(|p: &std::path::PathBuf| p.extension().is_some_and(|e| e == "json"));
     entries.sort();
-    let mut out = String::from("/// (table name, schema JSON) for every bundled table schema.\npub static TABLE_SCHEMAS: &[(&str, &str)] = &[\n");
+    let mut out = String::from(
+        "/// (table name, schema JSON) for every bundled table schema.\npub static TABLE_SCHEMAS: &[(&str, &str)] = &[\n",
+    );
     for p in &entries {
         let stem = p.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
-        writeln!(out, "    ({stem:?}, include_str!({:?})),", p.display().to_string()).unwrap();
+        writeln!(
+            out,
+            "    ({stem:?}, include_str!({:?})),",
+            p.display().to_string()
+        )
+        .unwrap();
     }
     out.push_str("];\n");
     let std_cols = dir.join("standard_columns.json");

@@ -60,9 +60,15 @@ fn count_hits(archive: &Path, table: &str, columns: &[&str]) -> usize {
     for f in files(&archive.join(table)) {
         for batch in reader(&archive.join(table).join(f)).build().unwrap() {
             let batch = batch.unwrap();
-            let cols: Vec<_> = columns.iter().map(|c| batch.column_by_name(c).unwrap().as_string::<i32>().clone()).collect();
+            let cols: Vec<_> = columns
+                .iter()
+                .map(|c| batch.column_by_name(c).unwrap().as_string::<i32>().clone())
+                .collect();
             hits += (0..batch.num_rows())
-                .filter(|&r| cols.iter().any(|c| c.is_valid(r) && MALICIOUS.contains(&c.value(r))))
+                .filter(|&r| {
+                    cols.iter()
+                        .any(|c| c.is_valid(r) && MALICIOUS.contains(&c.value(r)))
+                })
                 .count();
         }
     }
@@ -88,7 +94,11 @@ fn gen_archive_end_to_end() {
     let listing = files(&a);
     assert_eq!(listing, files(&b));
     for f in &listing {
-        assert!(fs::read(a.join(f)).unwrap() == fs::read(b.join(f)).unwrap(), "{} differs", f.display());
+        assert!(
+            fs::read(a.join(f)).unwrap() == fs::read(b.join(f)).unwrap(),
+            "{} differs",
+            f.display()
+        );
     }
     // An existing archive is not overwritten without --force.
     assert!(!run(&a, &[]));
@@ -100,13 +110,21 @@ fn gen_archive_end_to_end() {
     assert_eq!(tables.len(), 3);
     for table in tables {
         let name = table["name"].as_str().unwrap();
-        let time_col = if name == "DeviceNetworkEvents" { "Timestamp" } else { "TimeGenerated" };
+        let time_col = if name == "DeviceNetworkEvents" {
+            "Timestamp"
+        } else {
+            "TimeGenerated"
+        };
         assert_eq!(table["rows"].as_u64().unwrap(), ROWS, "{name}");
         let catalog = catalog_columns(name);
         assert_eq!(table["columns"].as_u64().unwrap() as usize, catalog);
         let file_list = table["files"].as_array().unwrap();
         assert!(file_list.len() >= 3, "{name}: {} files", file_list.len());
-        assert!(file_list.iter().any(|f| f["path"].as_str().unwrap().contains("/date=")));
+        assert!(
+            file_list
+                .iter()
+                .any(|f| f["path"].as_str().unwrap().contains("/date="))
+        );
         let mut sum = 0;
         let mut narrow = 0;
         let mut units = BTreeSet::new();
@@ -142,8 +160,16 @@ fn gen_archive_end_to_end() {
             .map_or(0, |p| p["rows"].as_u64().unwrap() as usize)
     };
     for (file, table, filter) in [
-        ("threatfox_csl.json", "CommonSecurityLog", &["DestinationIP", "SourceIP"][..]),
-        ("threatfox_dne.json", "DeviceNetworkEvents", &["RemoteIP"][..]),
+        (
+            "threatfox_csl.json",
+            "CommonSecurityLog",
+            &["DestinationIP", "SourceIP"][..],
+        ),
+        (
+            "threatfox_dne.json",
+            "DeviceNetworkEvents",
+            &["RemoteIP"][..],
+        ),
     ] {
         let expected = read_json(&a.join("_expected").join(file));
         let rows = expected["rows"].as_array().unwrap();
@@ -164,6 +190,7 @@ fn gen_archive_end_to_end() {
     let miners = read_json(&a.join("_expected/cryptominer_ua_rows.json"));
     assert_eq!(
         miners["rows"].as_array().unwrap().len(),
-        planted("CommonSecurityLog", "cryptominer_ua") + planted("ASimWebSessionLogs", "cryptominer_ua")
+        planted("CommonSecurityLog", "cryptominer_ua")
+            + planted("ASimWebSessionLogs", "cryptominer_ua")
     );
 }

@@ -17,7 +17,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(name = "kql", version, about = "Run Microsoft Sentinel / Defender KQL over Parquet log archives, offline")]
+#[command(
+    name = "kql",
+    version,
+    about = "Run Microsoft Sentinel / Defender KQL over Parquet log archives, offline"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -44,7 +48,12 @@ struct ArchiveArgs {
 #[derive(Args)]
 struct QueryArgs {
     /// Read the query from a file.
-    #[arg(short = 'f', long = "file", value_name = "FILE", conflicts_with = "query")]
+    #[arg(
+        short = 'f',
+        long = "file",
+        value_name = "FILE",
+        conflicts_with = "query"
+    )]
     file: Option<PathBuf>,
     /// The query text.
     #[arg(value_name = "QUERY", required_unless_present = "file")]
@@ -92,23 +101,29 @@ struct ExplainArgs {
 }
 
 /// A failure with the query text it refers to (for the caret), if any.
-struct Failure {
+struct FailureData {
     diagnostic: Diagnostic,
     source: Option<(String, String)>,
 }
 
-impl From<Diagnostic> for Failure {
+/// Boxed so the `Err` side of every result stays small.
+type Failure = Box<FailureData>;
+
+impl From<Diagnostic> for Box<FailureData> {
     fn from(diagnostic: Diagnostic) -> Self {
-        Failure {
+        Box::new(FailureData {
             diagnostic,
             source: None,
-        }
+        })
     }
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: cannot start the runtime: {e}");
@@ -138,9 +153,14 @@ async fn dispatch(cli: Cli) -> Result<(), Failure> {
 
 fn read_query(q: &QueryArgs) -> Result<(String, String), Failure> {
     match (&q.file, &q.query) {
-        (Some(path), _) => Ok((kql_engine::read_query_file(path)?, path.display().to_string())),
+        (Some(path), _) => Ok((
+            kql_engine::read_query_file(path)?,
+            path.display().to_string(),
+        )),
         (None, Some(text)) => Ok((text.clone(), "query".to_string())),
-        (None, None) => Err(Diagnostic::new(Code::Io, "no query given").with_hint("pass the query text or -f FILE").into()),
+        (None, None) => Err(Diagnostic::new(Code::Io, "no query given")
+            .with_hint("pass the query text or -f FILE")
+            .into()),
     }
 }
 
@@ -148,8 +168,11 @@ fn read_query(q: &QueryArgs) -> Result<(String, String), Failure> {
 fn parse_now(text: &str) -> Result<i64, Failure> {
     let bad = || {
         Failure::from(
-            Diagnostic::new(Code::BadLiteral, format!("--now '{text}' is not a datetime"))
-                .with_hint("write it as in KQL's datetime(...), e.g. 2026-06-20T00:00:00Z"),
+            Diagnostic::new(
+                Code::BadLiteral,
+                format!("--now '{text}' is not a datetime"),
+            )
+            .with_hint("write it as in KQL's datetime(...), e.g. 2026-06-20T00:00:00Z"),
         )
     };
     let e = kql_syntax::parse_expr(&format!("datetime({text})")).map_err(|_| bad())?;
@@ -162,7 +185,12 @@ fn parse_now(text: &str) -> Result<i64, Failure> {
 }
 
 fn session(archive: &ArchiveArgs, now: Option<&str>) -> Result<KqlSession, Failure> {
-    let mut options = SessionOptions::new(archive.archive.clone().unwrap_or_else(kql_engine::sample_archive));
+    let mut options = SessionOptions::new(
+        archive
+            .archive
+            .clone()
+            .unwrap_or_else(kql_engine::sample_archive),
+    );
     options.now_ns = now.map(parse_now).transpose()?;
     Ok(KqlSession::open(options)?)
 }
@@ -170,17 +198,27 @@ fn session(archive: &ArchiveArgs, now: Option<&str>) -> Result<KqlSession, Failu
 fn with_source(src: &str, origin: &str) -> impl Fn(Diagnostic) -> Failure {
     let src = src.to_string();
     let origin = origin.to_string();
-    move |diagnostic| Failure {
-        diagnostic,
-        source: Some((src.clone(), origin.clone())),
+    move |diagnostic| {
+        Box::new(FailureData {
+            diagnostic,
+            source: Some((src.clone(), origin.clone())),
+        })
     }
 }
 
 async fn run(args: RunArgs) -> Result<(), Failure> {
     let (src, origin) = read_query(&args.query)?;
     let session = session(&args.archive, args.now.as_deref())?;
-    let results = session.run(&src).await.map_err(with_source(&src, &origin))?;
-    let io_err = |e: std::io::Error| Failure::from(Diagnostic::new(Code::Io, format!("cannot write the result: {e}")));
+    let results = session
+        .run(&src)
+        .await
+        .map_err(with_source(&src, &origin))?;
+    let io_err = |e: std::io::Error| {
+        Failure::from(Diagnostic::new(
+            Code::Io,
+            format!("cannot write the result: {e}"),
+        ))
+    };
     let mut out: Box<dyn Write> = match &args.output {
         Some(path) => Box::new(std::fs::File::create(path).map_err(|e| {
             Failure::from(Diagnostic::new(
@@ -219,7 +257,10 @@ async fn explain(args: ExplainArgs) -> Result<(), Failure> {
         StageArg::Optimized => Stage::Optimized,
         StageArg::Physical => Stage::Physical,
     };
-    let text = session.explain(&src, stage).await.map_err(with_source(&src, &origin))?;
+    let text = session
+        .explain(&src, stage)
+        .await
+        .map_err(with_source(&src, &origin))?;
     println!("{}", text.trim_end());
     Ok(())
 }

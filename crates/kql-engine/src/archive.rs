@@ -13,7 +13,9 @@ use crate::schemas;
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use datafusion::catalog::TableProvider;
 use datafusion::datasource::file_format::parquet::ParquetFormat;
-use datafusion::datasource::listing::{ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl};
+use datafusion::datasource::listing::{
+    ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl,
+};
 use kql_planner::types::{KQL_TYPE_METADATA_KEY, arrow_type, kql_type_of_arrow};
 use kql_planner::{BoundColumn, KqlType};
 use kql_syntax::{Code, Diagnostic};
@@ -50,14 +52,18 @@ impl Archive {
                 Code::ArchiveMissing,
                 format!("cannot open the archive folder '{}': {e}", root.display()),
             )
-            .with_hint("pass --archive DIR, a folder with one sub-folder of Parquet files per table")
+            .with_hint(
+                "pass --archive DIR, a folder with one sub-folder of Parquet files per table",
+            )
         })?;
         if !meta.is_dir() {
             return Err(Diagnostic::new(
                 Code::ArchiveMissing,
                 format!("the archive '{}' is not a folder", root.display()),
             )
-            .with_hint("pass --archive DIR, a folder with one sub-folder of Parquet files per table"));
+            .with_hint(
+                "pass --archive DIR, a folder with one sub-folder of Parquet files per table",
+            ));
         }
         let mut tables = BTreeMap::new();
         let rd = std::fs::read_dir(root).map_err(|e| unreadable(root, e))?;
@@ -78,10 +84,12 @@ impl Archive {
 
     /// Read the footers of a table's files and build its provider.
     pub fn load_table(&self, name: &str) -> Result<ArchiveTable, Diagnostic> {
-        let dir = self
-            .tables
-            .get(name)
-            .ok_or_else(|| Diagnostic::new(Code::UnknownTable, format!("no table '{name}' in the archive")))?;
+        let dir = self.tables.get(name).ok_or_else(|| {
+            Diagnostic::new(
+                Code::UnknownTable,
+                format!("no table '{name}' in the archive"),
+            )
+        })?;
         let mut files = Vec::new();
         collect_parquet_files(dir, &mut files)?;
         files.sort();
@@ -125,11 +133,16 @@ impl Archive {
         let columns: Vec<BoundColumn> = merged
             .into_iter()
             .map(|(col, arrow_ty, meta_ty)| {
-                let known_ty = known.and_then(|k| k.iter().find(|(n, _)| *n == col).map(|(_, t)| *t));
+                let known_ty =
+                    known.and_then(|k| k.iter().find(|(n, _)| *n == col).map(|(_, t)| *t));
                 let ty = match (meta_ty, known_ty) {
                     (Some(t), _) => t,
                     // A string in the file that the table's schema says is dynamic/guid.
-                    (None, Some(k @ (KqlType::Dynamic | KqlType::Guid))) if arrow_ty == KqlType::String => k,
+                    (None, Some(k @ (KqlType::Dynamic | KqlType::Guid)))
+                        if arrow_ty == KqlType::String =>
+                    {
+                        k
+                    }
                     _ => arrow_ty,
                 };
                 BoundColumn::new(col, ty)
@@ -179,7 +192,10 @@ fn collect_parquet_files(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), Diagn
         }
         if path.is_dir() {
             collect_parquet_files(&path, out)?;
-        } else if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("parquet")) {
+        } else if path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("parquet"))
+        {
             out.push(path);
         }
     }
@@ -216,20 +232,27 @@ fn merge_types(a: KqlType, b: KqlType) -> Option<KqlType> {
     }
 }
 
-fn build_provider(name: &str, files: &[PathBuf], schema: SchemaRef) -> Result<Arc<dyn TableProvider>, Diagnostic> {
+fn build_provider(
+    name: &str,
+    files: &[PathBuf],
+    schema: SchemaRef,
+) -> Result<Arc<dyn TableProvider>, Diagnostic> {
     let urls = files
         .iter()
         .map(|f| {
             let abs = std::fs::canonicalize(f).unwrap_or_else(|_| f.clone());
-            ListingTableUrl::parse(abs.to_string_lossy().as_ref())
-                .map_err(|e| Diagnostic::internal("archive", format!("path '{}': {e}", f.display())))
+            ListingTableUrl::parse(abs.to_string_lossy().as_ref()).map_err(|e| {
+                Diagnostic::internal("archive", format!("path '{}': {e}", f.display()))
+            })
         })
         .collect::<Result<Vec<_>, _>>()?;
     if urls.is_empty() {
-        return Ok(Arc::new(datafusion::datasource::empty::EmptyTable::new(schema)));
+        return Ok(Arc::new(datafusion::datasource::empty::EmptyTable::new(
+            schema,
+        )));
     }
-    let options = ListingOptions::new(Arc::new(ParquetFormat::default()))
-        .with_file_extension(".parquet");
+    let options =
+        ListingOptions::new(Arc::new(ParquetFormat::default())).with_file_extension(".parquet");
     let config = ListingTableConfig::new_with_multi_paths(urls)
         .with_listing_options(options)
         .with_schema(schema);

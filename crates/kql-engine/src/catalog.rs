@@ -51,6 +51,8 @@ impl Catalog for SessionCatalog {
     }
 
     fn table_source(&self, name: &str) -> Option<Arc<dyn TableSource>> {
-        self.loaded.get(name).map(|t| provider_as_source(t.provider.clone()))
+        self.loaded
+            .get(name)
+            .map(|t| provider_as_source(t.provider.clone()))
     }
 }

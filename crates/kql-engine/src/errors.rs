@@ -13,10 +13,9 @@ pub(crate) fn from_datafusion(e: DataFusionError) -> Diagnostic {
             format!("a Parquet file of the archive could not be read: {text}"),
         )
         .with_hint("check the archive's files; a damaged file must be removed or replaced"),
-        DataFusionError::IoError(_) | DataFusionError::ObjectStore(_) => Diagnostic::new(
-            Code::Io,
-            format!("reading the archive failed: {text}"),
-        ),
+        DataFusionError::IoError(_) | DataFusionError::ObjectStore(_) => {
+            Diagnostic::new(Code::Io, format!("reading the archive failed: {text}"))
+        }
         DataFusionError::ArrowError(_, _) | DataFusionError::Execution(_) => Diagnostic::new(
             Code::ExecutionFailed,
             format!("the query failed while running: {text}"),

@@ -57,6 +57,9 @@ impl QueryResult {
     }
 }
 
+/// A lowered query and its typed result columns.
+pub type PlannedQuery = (LogicalPlan, Vec<(String, KqlType)>);
+
 /// The stages `explain` can stop at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Stage {
@@ -107,11 +110,9 @@ impl KqlSession {
     }
 
     fn now_ns(&self) -> i64 {
-        self.options.now_ns.unwrap_or_else(|| {
-            chrono::Utc::now()
-                .timestamp_nanos_opt()
-                .unwrap_or_default()
-        })
+        self.options
+            .now_ns
+            .unwrap_or_else(|| chrono::Utc::now().timestamp_nanos_opt().unwrap_or_default())
     }
 
     /// Parse, resolve and bind a query text.
@@ -126,7 +127,7 @@ impl KqlSession {
     }
 
     /// Parse, bind and lower: one logical plan per tabular statement.
-    pub fn plan(&self, query: &str) -> Result<Vec<(LogicalPlan, Vec<(String, KqlType)>)>, Diagnostic> {
+    pub fn plan(&self, query: &str) -> Result<Vec<PlannedQuery>, Diagnostic> {
         let (bound, catalog) = self.bind(query)?;
         bound
             .queries
@@ -169,7 +170,8 @@ impl KqlSession {
                         Stage::Logical => plan.display_indent_schema().to_string(),
                         _ => {
                             let state = self.ctx.state();
-                            let optimized = state.optimize(&plan).map_err(errors::from_datafusion)?;
+                            let optimized =
+                                state.optimize(&plan).map_err(errors::from_datafusion)?;
                             if stage == Stage::Optimized {
                                 optimized.display_indent().to_string()
                             } else {
@@ -207,6 +209,9 @@ pub fn sample_archive() -> PathBuf {
 /// A convenience for tests and tools: diagnostic for a missing query file.
 pub fn read_query_file(path: &Path) -> Result<String, Diagnostic> {
     std::fs::read_to_string(path).map_err(|e| {
-        Diagnostic::new(Code::Io, format!("cannot read query file '{}': {e}", path.display()))
+        Diagnostic::new(
+            Code::Io,
+            format!("cannot read query file '{}': {e}", path.display()),
+        )
     })
 }

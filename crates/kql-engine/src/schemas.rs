@@ -59,6 +59,27 @@ pub fn known_table_names() -> Vec<&'static str> {
     v
 }
 
+/// A catalog of every bundled table schema (the standard columns added where
+/// a table lacks them), for binding without data: benches, `check`.
+pub fn known_catalog() -> kql_planner::StaticCatalog {
+    let standard = standard_columns();
+    let mut catalog = kql_planner::StaticCatalog::default();
+    for name in known_table_names() {
+        let mut cols: Vec<kql_planner::BoundColumn> = known_table(name)
+            .into_iter()
+            .flatten()
+            .map(|(n, t)| kql_planner::BoundColumn::new(n.clone(), *t))
+            .collect();
+        for (n, t) in &standard {
+            if !cols.iter().any(|c| &c.name == n) {
+                cols.push(kql_planner::BoundColumn::new(n.clone(), *t));
+            }
+        }
+        catalog = catalog.with_table(name, cols);
+    }
+    catalog
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -66,10 +87,28 @@ mod tests {
     #[test]
     fn bundled_schemas_load_with_kql_types() {
         let dne = known_table("DeviceNetworkEvents").expect("DeviceNetworkEvents is bundled");
-        assert!(dne.iter().any(|(n, t)| n == "RemoteIP" && *t == KqlType::String));
-        assert!(dne.iter().any(|(n, t)| n == "AdditionalFields" && *t == KqlType::Dynamic));
+        assert!(
+            dne.iter()
+                .any(|(n, t)| n == "RemoteIP" && *t == KqlType::String)
+        );
+        assert!(
+            dne.iter()
+                .any(|(n, t)| n == "AdditionalFields" && *t == KqlType::Dynamic)
+        );
         let csl = known_table("CommonSecurityLog").expect("CommonSecurityLog is bundled");
-        assert!(csl.iter().any(|(n, t)| n == "TimeGenerated" && *t == KqlType::DateTime));
+        assert!(
+            csl.iter()
+                .any(|(n, t)| n == "TimeGenerated" && *t == KqlType::DateTime)
+        );
         assert!(standard_columns().iter().any(|(n, _)| n == "TenantId"));
+    }
+
+    #[test]
+    fn known_catalog_has_every_bundled_table() {
+        use kql_planner::Catalog;
+        let c = known_catalog();
+        assert!(c.table_names().len() >= 100);
+        let csl = c.table("CommonSecurityLog").unwrap();
+        assert!(csl.iter().any(|c| c.name == "DestinationIP"));
     }
 }

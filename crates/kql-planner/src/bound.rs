@@ -54,12 +54,17 @@ pub struct BoundTabular {
     pub columns: Vec<BoundColumn>,
 }
 
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum BoundOp {
     /// Read a table of the archive. `columns` lists its columns with KQL types.
-    Scan { table: String },
+    Scan {
+        table: String,
+    },
     /// Rows of constants (`datatable`, `print` without input).
-    Values { rows: Vec<Vec<BExpr>> },
+    Values {
+        rows: Vec<Vec<BExpr>>,
+    },
     /// `range`: one column of values from..=to by step.
     Range {
         from: BExpr,
@@ -88,9 +93,13 @@ pub enum BoundOp {
         input: Box<BoundTabular>,
         count: usize,
     },
-    Distinct { input: Box<BoundTabular> },
+    Distinct {
+        input: Box<BoundTabular>,
+    },
     /// Outer union by name: each input is already projected to `columns`.
-    Union { inputs: Vec<BoundTabular> },
+    Union {
+        inputs: Vec<BoundTabular>,
+    },
 }
 
 impl BoundTabular {

@@ -25,7 +25,9 @@ pub trait Catalog {
             .iter()
             .map(|c| Field::new(&c.name, arrow_type(c.ty), true))
             .collect();
-        Some(Arc::new(LogicalTableSource::new(Arc::new(Schema::new(fields)))))
+        Some(Arc::new(LogicalTableSource::new(Arc::new(Schema::new(
+            fields,
+        )))))
     }
 }
 

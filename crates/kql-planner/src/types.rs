@@ -101,7 +101,9 @@ pub fn comparison_common(a: KqlType, b: KqlType) -> Option<KqlType> {
         return Some(t);
     }
     match (a, b) {
-        (KqlType::Guid, KqlType::String) | (KqlType::String, KqlType::Guid) => Some(KqlType::String),
+        (KqlType::Guid, KqlType::String) | (KqlType::String, KqlType::Guid) => {
+            Some(KqlType::String)
+        }
         (KqlType::Dynamic, other) | (other, KqlType::Dynamic) => Some(other),
         _ => None,
     }
@@ -113,9 +115,18 @@ mod tests {
 
     #[test]
     fn promotion_follows_kusto() {
-        assert_eq!(numeric_common(KqlType::Int, KqlType::Long), Some(KqlType::Long));
-        assert_eq!(numeric_common(KqlType::Long, KqlType::Real), Some(KqlType::Real));
-        assert_eq!(numeric_common(KqlType::Int, KqlType::Int), Some(KqlType::Int));
+        assert_eq!(
+            numeric_common(KqlType::Int, KqlType::Long),
+            Some(KqlType::Long)
+        );
+        assert_eq!(
+            numeric_common(KqlType::Long, KqlType::Real),
+            Some(KqlType::Real)
+        );
+        assert_eq!(
+            numeric_common(KqlType::Int, KqlType::Int),
+            Some(KqlType::Int)
+        );
         assert_eq!(numeric_common(KqlType::String, KqlType::Int), None);
         assert_eq!(comparison_common(KqlType::DateTime, KqlType::Long), None);
     }

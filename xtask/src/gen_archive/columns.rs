@@ -13,8 +13,8 @@ use arrow::array::{
     PrimitiveArray, StringBuilder, new_null_array,
 };
 use arrow::datatypes::{
-    TimeUnit, TimestampMicrosecondType, TimestampMillisecondType,
-    TimestampNanosecondType, TimestampSecondType,
+    TimeUnit, TimestampMicrosecondType, TimestampMillisecondType, TimestampNanosecondType,
+    TimestampSecondType,
 };
 use rand::Rng;
 use rand::rngs::StdRng;
@@ -221,7 +221,9 @@ fn filler<'a>(
         KqlType::String => match kind {
             _ if rng.random_ratio(1, 10) => Cell::Str(""),
             FillerKind::Word => Cell::Str(FILLER_WORDS[rng.random_range(0..FILLER_WORDS.len())]),
-            FillerKind::Ip => Cell::Str(&ctx.pools.ext_ips[rng.random_range(0..ctx.pools.ext_ips.len())]),
+            FillerKind::Ip => {
+                Cell::Str(&ctx.pools.ext_ips[rng.random_range(0..ctx.pools.ext_ips.len())])
+            }
             FillerKind::Mac => Cell::Str(&ctx.device(row).mac),
             FillerKind::Id => {
                 Cell::Str(&ctx.pools.filler_ids[rng.random_range(0..ctx.pools.filler_ids.len())])
@@ -340,12 +342,19 @@ impl ColBuilder {
             KqlType::Long | KqlType::TimeSpan => ColBuilder::I64(Int64Builder::with_capacity(n)),
             KqlType::Real => ColBuilder::F64(Float64Builder::with_capacity(n)),
             KqlType::Bool => ColBuilder::Bool(BooleanBuilder::with_capacity(n)),
-            KqlType::DateTime => ColBuilder::Ts(Int64Builder::with_capacity(n), ts.nanos_per_unit()),
+            KqlType::DateTime => {
+                ColBuilder::Ts(Int64Builder::with_capacity(n), ts.nanos_per_unit())
+            }
             KqlType::Decimal => ColBuilder::Dec(Decimal128Builder::with_capacity(n)),
         }
     }
 
-    fn append(&mut self, cell: Cell, buf: &str, num: &mut String) -> std::result::Result<(), String> {
+    fn append(
+        &mut self,
+        cell: Cell,
+        buf: &str,
+        num: &mut String,
+    ) -> std::result::Result<(), String> {
         let mismatch = |cell: Cell, what: &str| format!("cannot store {cell:?} in a {what} column");
         match self {
             ColBuilder::Str(b) => match cell {
@@ -415,7 +424,8 @@ impl ColBuilder {
                 let tz = ts.tz.clone();
                 match ts.unit {
                     TimeUnit::Second => Arc::new(
-                        PrimitiveArray::<TimestampSecondType>::new(values, nulls).with_timezone_opt(tz),
+                        PrimitiveArray::<TimestampSecondType>::new(values, nulls)
+                            .with_timezone_opt(tz),
                     ),
                     TimeUnit::Millisecond => Arc::new(
                         PrimitiveArray::<TimestampMillisecondType>::new(values, nulls)

@@ -91,7 +91,7 @@ pub fn render(value: &Value, ty: KqlType) -> Json {
 /// Sorts `rows` by time, newest first, and renders them.
 pub fn render_rows(columns: &[(&str, KqlType)], rows: &[RecordRow]) -> Vec<Vec<Json>> {
     let mut sorted: Vec<&RecordRow> = rows.iter().collect();
-    sorted.sort_by(|a, b| b.time.cmp(&a.time));
+    sorted.sort_by_key(|r| std::cmp::Reverse(r.time));
     sorted
         .iter()
         .map(|r| {
@@ -113,7 +113,10 @@ pub fn result_text(columns: &[(&str, KqlType)], rows: &[Vec<Json>]) -> String {
     let mut out = String::from("{\n  \"columns\": [\n");
     out.push_str(&indent_join(&cols));
     out.push_str("  ],\n  \"rows\": [\n");
-    let rows: Vec<String> = rows.iter().map(|r| Json::from(r.clone()).to_string()).collect();
+    let rows: Vec<String> = rows
+        .iter()
+        .map(|r| Json::from(r.clone()).to_string())
+        .collect();
     out.push_str(&indent_join(&rows));
     out.push_str("  ]\n}\n");
     out
@@ -135,7 +138,10 @@ fn indent_join(items: &[String]) -> String {
 /// Writes a hunt's expected result and query text; returns the row count.
 pub fn write_hunt(dir: &Path, hunt: &Hunt, rows: &[RecordRow]) -> Result<usize> {
     let rendered = render_rows(hunt.columns, rows);
-    fs::write(dir.join(format!("{}.json", hunt.name)), result_text(hunt.columns, &rendered))?;
+    fs::write(
+        dir.join(format!("{}.json", hunt.name)),
+        result_text(hunt.columns, &rendered),
+    )?;
     fs::write(dir.join(format!("{}.kql", hunt.name)), hunt.query)?;
     Ok(rendered.len())
 }
@@ -143,7 +149,10 @@ pub fn write_hunt(dir: &Path, hunt: &Hunt, rows: &[RecordRow]) -> Result<usize> 
 /// Writes the planted miner rows.
 pub fn write_miner_rows(dir: &Path, rows: &[RecordRow]) -> Result<usize> {
     let rendered = render_rows(MINER_COLUMNS, rows);
-    fs::write(dir.join("cryptominer_ua_rows.json"), result_text(MINER_COLUMNS, &rendered))?;
+    fs::write(
+        dir.join("cryptominer_ua_rows.json"),
+        result_text(MINER_COLUMNS, &rendered),
+    )?;
     Ok(rendered.len())
 }
 

@@ -26,8 +26,8 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use expected::{ExpectedReport, Manifest, PlantedReport, TableReport};
-use plant::Record;
 use layout::DAY_NS;
+use plant::Record;
 use values::{Pools, kusto_datetime, parse_datetime};
 
 pub type Result<T> = std::result::Result<T, Box<dyn std::error::Error + Send + Sync>>;
@@ -120,7 +120,10 @@ pub fn run(args: &Args) -> Result<()> {
     let mut table_reports = Vec::new();
     for def in &defs {
         let started = Instant::now();
-        let table_index = tables::all().iter().position(|d| d.name == def.name).unwrap_or(0) as u64;
+        let table_index = tables::all()
+            .iter()
+            .position(|d| d.name == def.name)
+            .unwrap_or(0) as u64;
         let schema = schema::load(def.name)?;
         let plans = layout::plan(def.name, args.rows, end_ns, args.days)?;
         let files = write::write_table(table_index, def, &schema, &plans, &settings, &mut record)?;
@@ -193,7 +196,10 @@ pub fn run(args: &Args) -> Result<()> {
     if args.verify {
         let started = Instant::now();
         let summary = verify::verify(out)?;
-        eprintln!("verify: ok ({summary}), {:.1} s", started.elapsed().as_secs_f64());
+        eprintln!(
+            "verify: ok ({summary}), {:.1} s",
+            started.elapsed().as_secs_f64()
+        );
     }
     Ok(())
 }

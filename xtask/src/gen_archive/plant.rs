@@ -4,8 +4,8 @@
 //! Every file gets `floor(end / rate) - floor(start / rate)` plants of each kind its table
 //! takes (start/end: the file's global row range), so a table with N rows gets
 //! `floor(N / rate)` of each. Positions are sampled per file. Planted rows get a unique
-//! whole-millisecond event time so every timestamp unit holds it exactly and the hunts'
-//! `order by ... desc` is total. Each plant sets every column its hunt projects explicitly
+//! whole-millisecond event time (last digit non-zero) so every timestamp unit holds it
+//! exactly, it always renders as `...:ss.fffZ`, and the hunts' `order by ... desc` is total. Each plant sets every column its hunt projects explicitly
 //! (the record is made from those values; a column the file lacks is recorded as null).
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -117,8 +117,10 @@ type Overrides = Vec<(&'static str, Value)>;
 /// Plants `p` into row `row` of the chunk: adjusts the row context (time, profile,
 /// outcome) and returns the cell overrides.
 pub fn apply(p: &Plant, ctx: &mut RowCtx, row: usize, pc: &mut PlantCtx) -> Result<Overrides> {
+    // Whole milliseconds whose last digit is not 0, so `.123Z` is the rendering whether
+    // trailing zeros are trimmed or not.
     let mut ms = ctx.time[row].div_euclid(MS) * MS;
-    while !pc.used_ms.insert(ms) {
+    while ms.div_euclid(MS) % 10 == 0 || !pc.used_ms.insert(ms) {
         ms += MS;
     }
     ctx.time[row] = ms;
@@ -136,7 +138,9 @@ pub fn apply(p: &Plant, ctx: &mut RowCtx, row: usize, pc: &mut PlantCtx) -> Resu
             ctx.profile[row] = tables::ZSCALER;
             ctx.action[row] = 0;
             let web = miner_web(ctx, row, k, MINER_UAS[k % MINER_UAS.len()]);
-            pc.record.miner_rows.push(web.record(pc.table, ms, pc.missing, true));
+            pc.record
+                .miner_rows
+                .push(web.record(pc.table, ms, pc.missing, true));
             web.csl_overrides()
         }
         ("CommonSecurityLog", PlantKind::MinerUaNearMiss) => {
@@ -151,7 +155,9 @@ pub fn apply(p: &Plant, ctx: &mut RowCtx, row: usize, pc: &mut PlantCtx) -> Resu
         }
         ("ASimWebSessionLogs", PlantKind::MinerUa) => {
             let web = miner_web(ctx, row, k, MINER_UAS[k % MINER_UAS.len()]);
-            pc.record.miner_rows.push(web.record(pc.table, ms, pc.missing, false));
+            pc.record
+                .miner_rows
+                .push(web.record(pc.table, ms, pc.missing, false));
             web.asim_overrides()
         }
         ("ASimWebSessionLogs", PlantKind::MinerUaNearMiss) => {
@@ -237,7 +243,10 @@ fn csl_near_miss(k: usize) -> Overrides {
             ("SourceIP", Value::Null),
             ("DestinationIP", Value::Null),
             ("DestinationTranslatedAddress", s("47.253.156.31")),
-            ("Message", s("outbound connection to 60.165.167.98:3333 blocked")),
+            (
+                "Message",
+                s("outbound connection to 60.165.167.98:3333 blocked"),
+            ),
         ],
         7 => vec![("DestinationIP", s(" 60.165.167.98"))],
         8 => vec![("DestinationIP", s("47.253.156.031"))],
@@ -251,7 +260,12 @@ fn dne_threatfox(ctx: &mut RowCtx, row: usize, k: usize) -> Overrides {
     let device = Value::str(&ctx.device(row).fqdn);
     let (action, device, port, file) = match k % 4 {
         0 => ("ConnectionSuccess", device, port, Value::str("xmrig.exe")),
-        1 => ("ConnectionFailed", device, port, Value::str("powershell.exe")),
+        1 => (
+            "ConnectionFailed",
+            device,
+            port,
+            Value::str("powershell.exe"),
+        ),
         2 => ("ConnectionAttempt", Value::Null, Value::Null, Value::Null),
         _ => ("ConnectionRequest", device, port, Value::str("")),
     };
@@ -264,7 +278,7 @@ fn dne_threatfox(ctx: &mut RowCtx, row: usize, k: usize) -> Overrides {
         ("ActionType", Value::str(action)),
         ("RemoteIPType", Value::str("Public")),
     ];
-    if k % 4 == 0 {
+    if k.is_multiple_of(4) {
         ov.push((
             "InitiatingProcessFolderPath",
             Value::str("C:\\Users\\Public\\xmrig-6.21.0\\xmrig.exe"),
@@ -289,10 +303,16 @@ fn dne_near_miss(k: usize) -> Overrides {
         2 => vec![("RemoteIP", s("47.253.156.31 "))],
         3 => vec![("RemoteIP", s("x47.253.156.31"))],
         4 => vec![("LocalIP", s("60.165.167.98"))],
-        5 => vec![("RemoteIP", Value::Null), ("RemoteUrl", s("195.20.239.136"))],
+        5 => vec![
+            ("RemoteIP", Value::Null),
+            ("RemoteUrl", s("195.20.239.136")),
+        ],
         6 => vec![
             ("InitiatingProcessRemoteSessionIP", s("47.253.156.31")),
-            ("InitiatingProcessCommandLine", s("xmrig.exe -o 47.253.156.31:3333")),
+            (
+                "InitiatingProcessCommandLine",
+                s("xmrig.exe -o 47.253.156.31:3333"),
+            ),
         ],
         7 => vec![("RemoteIP", s("::ffff:60.165.167.98"))],
         8 => vec![("RemoteIP", s("195.20.239.136:3333"))],
@@ -326,7 +346,10 @@ impl MinerWeb {
             ("RequestClientApplication", Value::str(self.ua)),
             ("SourceIP", Value::str(&self.src_ip)),
             ("SourceUserName", Value::str(&self.user)),
-            ("RequestURL", Value::Str(format!("{}{}", self.host, self.path))),
+            (
+                "RequestURL",
+                Value::Str(format!("{}{}", self.host, self.path)),
+            ),
             ("ApplicationProtocol", Value::str("HTTPS")),
             ("DestinationPort", Value::Int(443)),
         ]
@@ -337,7 +360,10 @@ impl MinerWeb {
             ("HttpUserAgent", Value::str(self.ua)),
             ("SrcIpAddr", Value::str(&self.src_ip)),
             ("SrcUsername", Value::str(&self.user)),
-            ("Url", Value::Str(format!("https://{}{}", self.host, self.path))),
+            (
+                "Url",
+                Value::Str(format!("https://{}{}", self.host, self.path)),
+            ),
         ]
     }
 
@@ -346,7 +372,11 @@ impl MinerWeb {
     fn record(&self, table: &'static str, ms: i64, missing: &[&str], csl: bool) -> RecordRow {
         let col = |csl_name: &str, asim_name: &str, v: String| {
             let name = if csl { csl_name } else { asim_name };
-            if missing.contains(&name) { Value::Null } else { Value::Str(v) }
+            if missing.contains(&name) {
+                Value::Null
+            } else {
+                Value::Str(v)
+            }
         };
         RecordRow {
             time: ms,
@@ -354,8 +384,16 @@ impl MinerWeb {
                 Value::Time(ms),
                 Value::str(table),
                 col("SourceIP", "SrcIpAddr", self.src_ip.clone()),
-                col("RequestClientApplication", "HttpUserAgent", self.ua.to_string()),
-                col("RequestURL", "Url", format!("https://{}{}", self.host, self.path)),
+                col(
+                    "RequestClientApplication",
+                    "HttpUserAgent",
+                    self.ua.to_string(),
+                ),
+                col(
+                    "RequestURL",
+                    "Url",
+                    format!("https://{}{}", self.host, self.path),
+                ),
                 col("SourceUserName", "SrcUsername", self.user.clone()),
             ],
         }

@@ -55,8 +55,8 @@ pub const MINER_PORTS: [i64; 6] = [3333, 4444, 5555, 7777, 14444, 443];
 
 const FIRST_NAMES: [&str; 24] = [
     "adele", "bruno", "carla", "dmitri", "elena", "farid", "grace", "hiro", "ines", "jonas",
-    "kemal", "lena", "mateo", "nadia", "oskar", "priya", "quentin", "rosa", "samir", "tara",
-    "ugo", "vera", "wei", "yusuf",
+    "kemal", "lena", "mateo", "nadia", "oskar", "priya", "quentin", "rosa", "samir", "tara", "ugo",
+    "vera", "wei", "yusuf",
 ];
 const LAST_NAMES: [&str; 20] = [
     "adams", "berg", "costa", "dubois", "eklund", "fischer", "garcia", "hansen", "ivanova",
@@ -98,8 +98,22 @@ pub const URL_PATHS: [&str; 12] = [
 ];
 pub const DEPARTMENTS: [&str; 6] = ["Finance", "Engineering", "Sales", "HR", "IT", "Legal"];
 pub const FILLER_WORDS: [&str; 16] = [
-    "none", "default", "n/a", "primary", "secondary", "internal", "external", "unknown", "enabled",
-    "disabled", "standard", "legacy", "low", "medium", "high", "other",
+    "none",
+    "default",
+    "n/a",
+    "primary",
+    "secondary",
+    "internal",
+    "external",
+    "unknown",
+    "enabled",
+    "disabled",
+    "standard",
+    "legacy",
+    "low",
+    "medium",
+    "high",
+    "other",
 ];
 
 /// A managed device (workstation or server).
@@ -158,10 +172,7 @@ impl Pools {
                 guid(&mut rng, &mut buf);
                 User {
                     upn: format!("{sam}@contoso.com"),
-                    sid: format!(
-                        "S-1-5-21-1004336348-1177238915-682003330-{}",
-                        1100 + i
-                    ),
+                    sid: format!("S-1-5-21-1004336348-1177238915-682003330-{}", 1100 + i),
                     sam,
                     object_id: buf.clone(),
                     department: DEPARTMENTS[rng.random_range(0..DEPARTMENTS.len())],
@@ -346,7 +357,8 @@ pub fn kusto_datetime(ns: i64) -> String {
 
 /// Parses an RFC 3339 datetime into Unix nanoseconds.
 pub fn parse_datetime(text: &str) -> Result<i64, String> {
-    let dt = DateTime::parse_from_rfc3339(text).map_err(|e| format!("bad datetime `{text}`: {e}"))?;
+    let dt =
+        DateTime::parse_from_rfc3339(text).map_err(|e| format!("bad datetime `{text}`: {e}"))?;
     dt.timestamp_nanos_opt()
         .ok_or_else(|| format!("datetime `{text}` out of range"))
 }

@@ -47,7 +47,10 @@ fn scan(
     for path in parquet_files(table_dir)? {
         let builder = ParquetRecordBatchReaderBuilder::try_new(File::open(&path)?)?;
         let schema = builder.schema().clone();
-        let roots: Vec<usize> = names.iter().filter_map(|n| schema.index_of(n).ok()).collect();
+        let roots: Vec<usize> = names
+            .iter()
+            .filter_map(|n| schema.index_of(n).ok())
+            .collect();
         let mask = ProjectionMask::roots(builder.parquet_schema(), roots);
         for batch in builder.with_projection(mask).build()? {
             let batch = batch?;
@@ -116,7 +119,7 @@ fn run_hunt(out: &Path, hunt: &Hunt, filter: &[&str]) -> Result<Vec<Vec<Json>>> 
         }
         Ok(())
     })?;
-    rows.sort_by(|a, b| b.0.cmp(&a.0));
+    rows.sort_by_key(|r| std::cmp::Reverse(r.0));
     if rows.windows(2).any(|w| w[0].0 == w[1].0) {
         return Err(format!("{}: hits share a timestamp, order undefined", hunt.name).into());
     }
@@ -153,11 +156,22 @@ pub fn verify(out: &Path) -> Result<String> {
         let got = run_hunt(out, hunt, filter)?;
         let want = expected_rows(out, &format!("{}.json", hunt.name))?;
         if got.len() != want.len() {
-            return Err(format!("{}: scan finds {} rows, expected file has {}", hunt.name, got.len(), want.len()).into());
+            return Err(format!(
+                "{}: scan finds {} rows, expected file has {}",
+                hunt.name,
+                got.len(),
+                want.len()
+            )
+            .into());
         }
         for (i, (g, w)) in got.iter().zip(&want).enumerate() {
             if Json::from(g.clone()) != *w {
-                return Err(format!("{} row {i}: scan gives {}, expected {w}", hunt.name, Json::from(g.clone())).into());
+                return Err(format!(
+                    "{} row {i}: scan gives {}, expected {w}",
+                    hunt.name,
+                    Json::from(g.clone())
+                )
+                .into());
             }
         }
         summary.push(format!("{} {} rows", hunt.name, got.len()));
@@ -176,22 +190,24 @@ pub fn verify(out: &Path) -> Result<String> {
     let csl_cols = ["DeviceVendor", "DeviceProduct", "RequestClientApplication"];
     if csl.is_dir() {
         scan(&csl, &csl_cols, |cols, n| {
-        let hits = (0..n)
-            .filter(|&r| {
-                string_at(&cols[0], r) == Some("Zscaler")
-                    && string_at(&cols[1], r) == Some("NSSWeblog")
-                    && is_miner(string_at(&cols[2], r))
-            })
-            .count();
-        *miners.entry("CommonSecurityLog").or_default() += hits;
-        Ok(())
-    })?;
+            let hits = (0..n)
+                .filter(|&r| {
+                    string_at(&cols[0], r) == Some("Zscaler")
+                        && string_at(&cols[1], r) == Some("NSSWeblog")
+                        && is_miner(string_at(&cols[2], r))
+                })
+                .count();
+            *miners.entry("CommonSecurityLog").or_default() += hits;
+            Ok(())
+        })?;
     }
     let planted = expected_rows(out, "cryptominer_ua_rows.json")?;
     for (table, found) in &miners {
         let want = planted.iter().filter(|r| r[1] == json!(table)).count();
         if *found != want {
-            return Err(format!("{table}: {found} rows with a miner user agent, {want} planted").into());
+            return Err(
+                format!("{table}: {found} rows with a miner user agent, {want} planted").into(),
+            );
         }
         summary.push(format!("{table} miner UA {found} rows"));
     }

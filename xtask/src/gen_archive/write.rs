@@ -74,7 +74,11 @@ pub fn write_table(
     let mut used_ms = BTreeSet::new();
     let mut reports = Vec::with_capacity(plans.len());
     for plan in plans {
-        let missing: Vec<&'static str> = if plan.drift { def.drift.to_vec() } else { Vec::new() };
+        let missing: Vec<&'static str> = if plan.drift {
+            def.drift.to_vec()
+        } else {
+            Vec::new()
+        };
         let mut file_cols: Vec<usize> = (0..schema.columns.len())
             .filter(|&i| !missing.contains(&schema.columns[i].name.as_str()))
             .collect();
@@ -87,7 +91,8 @@ pub fn write_table(
                 .map(|&i| schema.columns[i].field(&plan.ts))
                 .collect::<Vec<_>>(),
         ));
-        let mut select_rng = StdRng::seed_from_u64(mix(&[settings.seed, table_index, plan.index as u64, 1]));
+        let mut select_rng =
+            StdRng::seed_from_u64(mix(&[settings.seed, table_index, plan.index as u64, 1]));
         let plants = plant::select(
             def,
             plan.rows,
@@ -115,7 +120,8 @@ pub fn write_table(
             .set_created_by("kql xtask gen-archive".to_string())
             .build();
         let file = File::create(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-        let mut writer = ArrowWriter::try_new(BufWriter::new(file), arrow_schema.clone(), Some(props))?;
+        let mut writer =
+            ArrowWriter::try_new(BufWriter::new(file), arrow_schema.clone(), Some(props))?;
 
         let span = (plan.end_ns - plan.start_ns) as i128;
         let step = (span / plan.rows.max(1) as i128).max(1) as i64;
@@ -123,7 +129,15 @@ pub fn write_table(
         let mut next_plant = 0;
         for (chunk, chunk_start) in (0..plan.rows).step_by(CHUNK_ROWS).enumerate() {
             let n = CHUNK_ROWS.min(plan.rows - chunk_start);
-            let chunk_seed = |col: u64| mix(&[settings.seed, table_index, plan.index as u64, chunk as u64, col]);
+            let chunk_seed = |col: u64| {
+                mix(&[
+                    settings.seed,
+                    table_index,
+                    plan.index as u64,
+                    chunk as u64,
+                    col,
+                ])
+            };
             let mut rng = StdRng::seed_from_u64(chunk_seed(u64::MAX));
             // Row i sits in its own slot of the file's span: times ascend within a file.
             let times = (chunk_start..chunk_start + n)
@@ -164,7 +178,14 @@ pub fn write_table(
                 .iter()
                 .map(|&ci| {
                     let mut rng = StdRng::seed_from_u64(chunk_seed(ci as u64));
-                    build_column(&schema.columns[ci], &specs[ci], &plan.ts, &ctx, &mut rng, &overrides[ci])
+                    build_column(
+                        &schema.columns[ci],
+                        &specs[ci],
+                        &plan.ts,
+                        &ctx,
+                        &mut rng,
+                        &overrides[ci],
+                    )
                 })
                 .collect::<Result<Vec<_>>>()?;
             writer.write(&RecordBatch::try_new(arrow_schema.clone(), arrays)?)?;
@@ -184,7 +205,11 @@ pub fn write_table(
             timestamp_unit: plan.ts.unit_name(),
             timestamp_tz: plan.ts.tz.as_deref().map(str::to_string),
             compression: plan.compression_name(),
-            column_order: if plan.sorted_columns { "name" } else { "schema" },
+            column_order: if plan.sorted_columns {
+                "name"
+            } else {
+                "schema"
+            },
             columns: file_cols.len(),
             missing_columns: missing.iter().map(|s| s.to_string()).collect(),
         });

@@ -61,7 +61,10 @@ impl Matcher {
             needle.to_ascii_lowercase()
         };
         let left_edge = prepared.chars().next().is_some_and(char::is_alphanumeric);
-        let right_edge = prepared.chars().next_back().is_some_and(char::is_alphanumeric);
+        let right_edge = prepared
+            .chars()
+            .next_back()
+            .is_some_and(char::is_alphanumeric);
         let bytes = prepared.into_bytes();
         Matcher {
             kind,
@@ -95,7 +98,9 @@ impl Matcher {
         let n = &self.needle;
         match self.kind {
             MatchKind::StartsWith => hay.len() >= n.len() && eq_at(hay, 0, n, exact),
-            MatchKind::EndsWith => hay.len() >= n.len() && eq_at(hay, hay.len() - n.len(), n, exact),
+            MatchKind::EndsWith => {
+                hay.len() >= n.len() && eq_at(hay, hay.len() - n.len(), n, exact)
+            }
             MatchKind::Contains => self.find_from(hay, 0, exact).is_some(),
             MatchKind::Has | MatchKind::HasPrefix | MatchKind::HasSuffix => {
                 if n.is_empty() {
@@ -222,8 +227,18 @@ mod tests {
 
     #[test]
     fn has_with_separators_in_the_needle() {
-        assert!(m(MatchKind::Has, false, "5.0 xmrig", "Mozilla/5.0 XMRig/6.2"));
-        assert!(!m(MatchKind::Has, false, "5.0 xmri", "Mozilla/5.0 XMRig/6.2"));
+        assert!(m(
+            MatchKind::Has,
+            false,
+            "5.0 xmrig",
+            "Mozilla/5.0 XMRig/6.2"
+        ));
+        assert!(!m(
+            MatchKind::Has,
+            false,
+            "5.0 xmri",
+            "Mozilla/5.0 XMRig/6.2"
+        ));
         assert!(m(MatchKind::Has, false, "/5.0", "Mozilla/5.0"));
     }
 

@@ -27,7 +27,11 @@ pub struct StringMatchUdf {
 
 impl StringMatchUdf {
     pub fn new(kind: MatchKind, case_sensitive: bool) -> Self {
-        let name = format!("kql_{}{}", kind.name(), if case_sensitive { "_cs" } else { "" });
+        let name = format!(
+            "kql_{}{}",
+            kind.name(),
+            if case_sensitive { "_cs" } else { "" }
+        );
         let string_types = [DataType::Utf8, DataType::LargeUtf8, DataType::Utf8View];
         let mut sigs = Vec::new();
         for a in &string_types {
@@ -106,7 +110,9 @@ impl ScalarUDFImpl for StringMatchUdf {
             (_, ColumnarValue::Scalar(n)) => {
                 let Some(n) = scalar_str(n) else {
                     return Ok(match hay {
-                        ColumnarValue::Scalar(_) => ColumnarValue::Scalar(ScalarValue::Boolean(Some(false))),
+                        ColumnarValue::Scalar(_) => {
+                            ColumnarValue::Scalar(ScalarValue::Boolean(Some(false)))
+                        }
                         ColumnarValue::Array(a) => ColumnarValue::Array(Arc::new(
                             datafusion::arrow::array::BooleanArray::from(vec![false; a.len()]),
                         )),
@@ -114,9 +120,9 @@ impl ScalarUDFImpl for StringMatchUdf {
                 };
                 let mut m = Matcher::new(self.kind, self.case_sensitive, n);
                 match hay {
-                    ColumnarValue::Scalar(h) => Ok(ColumnarValue::Scalar(ScalarValue::Boolean(Some(
-                        scalar_str(h).is_some_and(|h| m.matches(h)),
-                    )))),
+                    ColumnarValue::Scalar(h) => Ok(ColumnarValue::Scalar(ScalarValue::Boolean(
+                        Some(scalar_str(h).is_some_and(|h| m.matches(h))),
+                    ))),
                     ColumnarValue::Array(a) => {
                         let mut out = BooleanBuilder::with_capacity(a.len());
                         for_each_str(a, |h| out.append_value(h.is_some_and(|h| m.matches(h))))?;
@@ -140,7 +146,9 @@ impl ScalarUDFImpl for StringMatchUdf {
                 let mut out = BooleanBuilder::with_capacity(len);
                 for (h, n) in hv.iter().zip(ns.iter()) {
                     out.append_value(match (h, n) {
-                        (Some(h), Some(n)) => Matcher::new(self.kind, self.case_sensitive, n).matches(h),
+                        (Some(h), Some(n)) => {
+                            Matcher::new(self.kind, self.case_sensitive, n).matches(h)
+                        }
                         _ => false,
                     });
                 }
@@ -183,7 +191,11 @@ mod tests {
             Some(""),
             Some("myxmrigbox"),
         ]));
-        let out = run(&udf, hay, ColumnarValue::Scalar(ScalarValue::Utf8(Some("xmrig".into()))));
+        let out = run(
+            &udf,
+            hay,
+            ColumnarValue::Scalar(ScalarValue::Utf8(Some("xmrig".into()))),
+        );
         assert_eq!(out, BooleanArray::from(vec![true, false, false, false]));
     }
 
@@ -191,7 +203,11 @@ mod tests {
     fn null_needle_is_false_and_per_row_needles_work() {
         let udf = StringMatchUdf::new(MatchKind::Contains, false);
         let hay: ArrayRef = Arc::new(StringArray::from(vec![Some("abc"), Some("abc")]));
-        let out = run(&udf, hay.clone(), ColumnarValue::Scalar(ScalarValue::Utf8(None)));
+        let out = run(
+            &udf,
+            hay.clone(),
+            ColumnarValue::Scalar(ScalarValue::Utf8(None)),
+        );
         assert_eq!(out, BooleanArray::from(vec![false, false]));
         let needles: ArrayRef = Arc::new(StringArray::from(vec![Some("B"), Some("x")]));
         let out = run(&udf, hay, ColumnarValue::Array(needles));

@@ -6,9 +6,9 @@
 //! HyperLogLog: on small sets both agree; on large ones Kusto's answer may
 //! differ from ours by its documented error (about 1% at the default accuracy).
 
+use super::Binder;
 use super::expr::{cast_to, to_string_expr};
 use super::operators::{expect_bool, type_error};
-use super::Binder;
 use crate::bound::{BExpr, BoundColumn};
 use crate::types::{KqlType, is_numeric};
 use datafusion::arrow::datatypes::DataType;
@@ -19,11 +19,43 @@ use kql_syntax::ast::{self, ExprKind};
 use kql_syntax::{Code, Diagnostic, Span};
 
 pub(crate) const AGGREGATES: &[&str] = &[
-    "count", "countif", "dcount", "dcountif", "sum", "sumif", "avg", "avgif", "min", "max",
-    "minif", "maxif", "take_any", "any", "stdev", "variance", "make_list", "make_set",
-    "makelist", "makeset", "make_list_if", "make_set_if", "make_bag", "arg_max", "arg_min",
-    "percentile", "percentiles", "count_distinct", "hll", "tdigest", "stdevif", "varianceif",
-    "take_anyif", "make_bag_if", "dcount_hll", "percentilew", "percentilesw",
+    "count",
+    "countif",
+    "dcount",
+    "dcountif",
+    "sum",
+    "sumif",
+    "avg",
+    "avgif",
+    "min",
+    "max",
+    "minif",
+    "maxif",
+    "take_any",
+    "any",
+    "stdev",
+    "variance",
+    "make_list",
+    "make_set",
+    "makelist",
+    "makeset",
+    "make_list_if",
+    "make_set_if",
+    "make_bag",
+    "arg_max",
+    "arg_min",
+    "percentile",
+    "percentiles",
+    "count_distinct",
+    "hll",
+    "tdigest",
+    "stdevif",
+    "varianceif",
+    "take_anyif",
+    "make_bag_if",
+    "dcount_hll",
+    "percentilew",
+    "percentilesw",
 ];
 
 pub(crate) fn is_aggregate(name: &str) -> bool {
@@ -95,22 +127,36 @@ pub(crate) fn bind_aggregate(
         "countif" => {
             args_exact(name, call, 1, span)?;
             let p = arg(b, 0)?;
-            Ok(BExpr::new(agg::count(only_if(lit(1i64), p, span)?), KqlType::Long))
+            Ok(BExpr::new(
+                agg::count(only_if(lit(1i64), p, span)?),
+                KqlType::Long,
+            ))
         }
         "dcount" | "count_distinct" => {
             if call.args.is_empty() || call.args.len() > 2 {
-                return Err(Diagnostic::at(Code::WrongArgCount, span, format!("{name}() takes 1 or 2 arguments")));
+                return Err(Diagnostic::at(
+                    Code::WrongArgCount,
+                    span,
+                    format!("{name}() takes 1 or 2 arguments"),
+                ));
             }
             let v = arg(b, 0)?;
             Ok(BExpr::new(agg::count_distinct(v.expr), KqlType::Long))
         }
         "dcountif" => {
             if call.args.len() < 2 || call.args.len() > 3 {
-                return Err(Diagnostic::at(Code::WrongArgCount, span, "dcountif() takes 2 or 3 arguments"));
+                return Err(Diagnostic::at(
+                    Code::WrongArgCount,
+                    span,
+                    "dcountif() takes 2 or 3 arguments",
+                ));
             }
             let v = arg(b, 0)?;
             let p = arg(b, 1)?;
-            Ok(BExpr::new(agg::count_distinct(only_if(v.expr, p, span)?), KqlType::Long))
+            Ok(BExpr::new(
+                agg::count_distinct(only_if(v.expr, p, span)?),
+                KqlType::Long,
+            ))
         }
         "sum" | "sumif" | "avg" | "avgif" | "stdev" | "variance" | "stdevif" | "varianceif" => {
             let conditional = name.ends_with("if");
@@ -154,16 +200,27 @@ pub(crate) fn bind_aggregate(
             let v = arg(b, 0)?;
             let ty = v.ty;
             if ty == KqlType::Dynamic || ty == KqlType::Bool {
-                return Err(type_error(span, &format!("{name}() cannot aggregate {} values", ty.as_str())));
+                return Err(type_error(
+                    span,
+                    &format!("{name}() cannot aggregate {} values", ty.as_str()),
+                ));
             }
             let mut x = v.expr;
             if conditional {
                 let p = arg(b, 1)?;
                 x = only_if(x, p, span)?;
             }
-            let e = if name.starts_with("min") { agg::min(x) } else { agg::max(x) };
+            let e = if name.starts_with("min") {
+                agg::min(x)
+            } else {
+                agg::max(x)
+            };
             // min/max of strings over no rows is "" (never null)
-            let e = if ty == KqlType::String { coalesce(vec![e, lit("")]) } else { e };
+            let e = if ty == KqlType::String {
+                coalesce(vec![e, lit("")])
+            } else {
+                e
+            };
             Ok(BExpr::new(e, ty))
         }
         "take_any" | "any" => {
@@ -177,7 +234,11 @@ pub(crate) fn bind_aggregate(
             let v = arg(b, 0)?;
             let ty = v.ty;
             let e = agg::first_value(v.expr, vec![]);
-            let e = if ty == KqlType::String { coalesce(vec![e, lit("")]) } else { e };
+            let e = if ty == KqlType::String {
+                coalesce(vec![e, lit("")])
+            } else {
+                e
+            };
             Ok(BExpr::new(e, ty))
         }
         _ => Err(Diagnostic::at(

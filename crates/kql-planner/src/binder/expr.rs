@@ -19,12 +19,18 @@ pub(crate) fn column_expr(name: &str) -> Expr {
     Expr::Column(Column::from_name(name))
 }
 
-pub(crate) fn bind_scalar(b: &mut Binder, e: &ast::Expr, row: &[BoundColumn]) -> Result<BExpr, Diagnostic> {
+pub(crate) fn bind_scalar(
+    b: &mut Binder,
+    e: &ast::Expr,
+    row: &[BoundColumn],
+) -> Result<BExpr, Diagnostic> {
     match &e.kind {
         ExprKind::Literal(l) => bind_literal(l, e.span),
         ExprKind::Name(id) => bind_name(b, id, row),
         ExprKind::Unary { op, operand } => operators::bind_unary(b, *op, operand, row, e.span),
-        ExprKind::Binary { op, left, right } => operators::bind_binary(b, *op, left, right, row, e.span),
+        ExprKind::Binary { op, left, right } => {
+            operators::bind_binary(b, *op, left, right, row, e.span)
+        }
         ExprKind::In { expr, op, list } => operators::bind_in(b, expr, *op, list, row, e.span),
         ExprKind::Between {
             expr,
@@ -32,7 +38,9 @@ pub(crate) fn bind_scalar(b: &mut Binder, e: &ast::Expr, row: &[BoundColumn]) ->
             high,
             negated,
         } => operators::bind_between(b, expr, low, high, *negated, row, e.span),
-        ExprKind::HasAnyAll { expr, op, list } => operators::bind_has_list(b, expr, *op, list, row, e.span),
+        ExprKind::HasAnyAll { expr, op, list } => {
+            operators::bind_has_list(b, expr, *op, list, row, e.span)
+        }
         ExprKind::Call(call) => bind_call(b, call, row, e.span),
         ExprKind::Member { .. } | ExprKind::Index { .. } => Err(Diagnostic::at(
             Code::UnsupportedFeature,
@@ -50,12 +58,14 @@ pub(crate) fn bind_scalar(b: &mut Binder, e: &ast::Expr, row: &[BoundColumn]) ->
             e.span,
             "`*` is not a value here",
         )),
-        ExprKind::Pipe { .. } | ExprKind::Source(_) | ExprKind::ImplicitInput => Err(Diagnostic::at(
-            Code::NotScalar,
-            e.span,
-            "a tabular expression cannot be used as a scalar value",
-        )
-        .with_hint("use toscalar(...) to turn a one-row, one-column table into a value")),
+        ExprKind::Pipe { .. } | ExprKind::Source(_) | ExprKind::ImplicitInput => {
+            Err(Diagnostic::at(
+                Code::NotScalar,
+                e.span,
+                "a tabular expression cannot be used as a scalar value",
+            )
+            .with_hint("use toscalar(...) to turn a one-row, one-column table into a value"))
+        }
     }
 }
 
@@ -69,7 +79,10 @@ fn bind_name(b: &mut Binder, id: &ast::Ident, row: &[BoundColumn]) -> Result<BEx
             return Err(Diagnostic::at(
                 Code::NotScalar,
                 id.span,
-                format!("'{}' is a table, but a scalar value is expected here", id.name),
+                format!(
+                    "'{}' is a table, but a scalar value is expected here",
+                    id.name
+                ),
             )
             .with_hint("use toscalar(...) to turn a one-row, one-column table into a value"));
         }
@@ -80,7 +93,10 @@ fn bind_name(b: &mut Binder, id: &ast::Ident, row: &[BoundColumn]) -> Result<BEx
                 super::Bound::Tabular(_) => Err(Diagnostic::at(
                     Code::NotScalar,
                     id.span,
-                    format!("'{}' returns a table, but a scalar value is expected here", id.name),
+                    format!(
+                        "'{}' returns a table, but a scalar value is expected here",
+                        id.name
+                    ),
                 )),
             };
         }
@@ -90,7 +106,10 @@ fn bind_name(b: &mut Binder, id: &ast::Ident, row: &[BoundColumn]) -> Result<BEx
         return Err(Diagnostic::at(
             Code::NotScalar,
             id.span,
-            format!("'{}' is a table, but a scalar value is expected here", id.name),
+            format!(
+                "'{}' is a table, but a scalar value is expected here",
+                id.name
+            ),
         ));
     }
     let mut d = Diagnostic::at(
@@ -116,7 +135,12 @@ fn bind_name(b: &mut Binder, id: &ast::Ident, row: &[BoundColumn]) -> Result<BEx
     Err(d)
 }
 
-fn bind_call(b: &mut Binder, call: &ast::Call, row: &[BoundColumn], span: Span) -> Result<BExpr, Diagnostic> {
+fn bind_call(
+    b: &mut Binder,
+    call: &ast::Call,
+    row: &[BoundColumn],
+    span: Span,
+) -> Result<BExpr, Diagnostic> {
     let name = call.name.name.as_str();
     if let Some(LetBinding::Function(f)) = b.lookup_let(name) {
         let f = f.clone();
@@ -156,7 +180,11 @@ pub(crate) fn coerce_to(v: BExpr, to: KqlType, span: Span) -> Result<BExpr, Diag
     Err(Diagnostic::at(
         Code::TypeMismatch,
         span,
-        format!("expected a value of type {}, got {}", to.as_str(), v.ty.as_str()),
+        format!(
+            "expected a value of type {}, got {}",
+            to.as_str(),
+            v.ty.as_str()
+        ),
     ))
 }
 

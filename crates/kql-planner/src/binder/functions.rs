@@ -5,10 +5,10 @@
 //! casts. Names not in the table are reported as unknown (with a "did you
 //! mean"), or as "not supported yet" when they are real KQL functions.
 
+use super::Binder;
 use super::expr::{cast_to, to_string_expr};
 use super::literal::constant;
 use super::operators::{expect_bool, not_expr, type_error};
-use super::Binder;
 use crate::bound::{BExpr, BoundColumn};
 use crate::types::{KqlType, arrow_type, is_numeric, numeric_common};
 use datafusion::arrow::datatypes::DataType;
@@ -21,36 +21,138 @@ use kql_syntax::{Code, Diagnostic, Span};
 
 /// Scalar functions the binder implements.
 const SCALAR_FUNCTIONS: &[&str] = &[
-    "now", "ago", "bin", "floor", "strcat", "tolower", "toupper", "strlen", "isnull", "isnotnull",
-    "isempty", "isnotempty", "iff", "iif", "not", "tostring", "tolong", "toint", "todouble",
-    "toreal", "tobool", "toboolean", "todatetime", "totimespan", "coalesce", "abs", "max_of",
+    "now",
+    "ago",
+    "bin",
+    "floor",
+    "strcat",
+    "tolower",
+    "toupper",
+    "strlen",
+    "isnull",
+    "isnotnull",
+    "isempty",
+    "isnotempty",
+    "iff",
+    "iif",
+    "not",
+    "tostring",
+    "tolong",
+    "toint",
+    "todouble",
+    "toreal",
+    "tobool",
+    "toboolean",
+    "todatetime",
+    "totimespan",
+    "coalesce",
+    "abs",
+    "max_of",
     "min_of",
 ];
 
 /// Real KQL functions that are recognised but not implemented yet (the
 /// function-library issue brings them).
 const KNOWN_UNSUPPORTED: &[&str] = &[
-    "parse_json", "todynamic", "parsejson", "extract", "extract_all", "split",
-    "substring", "indexof", "replace_string", "replace_regex", "trim", "trim_start", "trim_end",
-    "strcat_array", "array_length", "array_concat", "array_slice", "pack", "bag_pack",
-    "pack_array", "bag_keys", "set_union", "datetime_add", "datetime_diff", "datetime_part",
-    "startofday", "startofweek", "startofmonth", "startofyear", "endofday", "format_datetime",
-    "format_timespan", "dayofweek", "hourofday", "round", "log", "log10", "pow", "sqrt",
-    "ipv4_is_private", "ipv4_is_in_range", "parse_url", "base64_decode_tostring", "hash",
-    "hash_sha256", "countof", "reverse", "url_decode", "column_ifexists", "columnifexists",
-    "case", "gettype", "toguid", "todecimal", "make_datetime", "make_timespan", "tohex",
-    "parse_ipv4", "ipv4_compare", "has_any_ipv4_prefix", "bag_merge", "zip", "extractjson",
-    "parse_command_line", "parse_path", "parse_csv", "format_bytes", "unixtime_seconds_todatetime",
-    "unixtime_milliseconds_todatetime", "array_index_of", "array_sort_asc", "set_intersect",
-    "set_difference", "set_has_element", "binary_and", "binary_or", "ceiling", "exp", "rand",
-    "new_guid", "toscalar", "dcount_hll", "hll_merge", "row_number", "prev", "next",
+    "parse_json",
+    "todynamic",
+    "parsejson",
+    "extract",
+    "extract_all",
+    "split",
+    "substring",
+    "indexof",
+    "replace_string",
+    "replace_regex",
+    "trim",
+    "trim_start",
+    "trim_end",
+    "strcat_array",
+    "array_length",
+    "array_concat",
+    "array_slice",
+    "pack",
+    "bag_pack",
+    "pack_array",
+    "bag_keys",
+    "set_union",
+    "datetime_add",
+    "datetime_diff",
+    "datetime_part",
+    "startofday",
+    "startofweek",
+    "startofmonth",
+    "startofyear",
+    "endofday",
+    "format_datetime",
+    "format_timespan",
+    "dayofweek",
+    "hourofday",
+    "round",
+    "log",
+    "log10",
+    "pow",
+    "sqrt",
+    "ipv4_is_private",
+    "ipv4_is_in_range",
+    "parse_url",
+    "base64_decode_tostring",
+    "hash",
+    "hash_sha256",
+    "countof",
+    "reverse",
+    "url_decode",
+    "column_ifexists",
+    "columnifexists",
+    "case",
+    "gettype",
+    "toguid",
+    "todecimal",
+    "make_datetime",
+    "make_timespan",
+    "tohex",
+    "parse_ipv4",
+    "ipv4_compare",
+    "has_any_ipv4_prefix",
+    "bag_merge",
+    "zip",
+    "extractjson",
+    "parse_command_line",
+    "parse_path",
+    "parse_csv",
+    "format_bytes",
+    "unixtime_seconds_todatetime",
+    "unixtime_milliseconds_todatetime",
+    "array_index_of",
+    "array_sort_asc",
+    "set_intersect",
+    "set_difference",
+    "set_has_element",
+    "binary_and",
+    "binary_or",
+    "ceiling",
+    "exp",
+    "rand",
+    "new_guid",
+    "toscalar",
+    "dcount_hll",
+    "hll_merge",
+    "row_number",
+    "prev",
+    "next",
 ];
 
 pub(crate) fn is_known_scalar(name: &str) -> bool {
     SCALAR_FUNCTIONS.contains(&name) || KNOWN_UNSUPPORTED.contains(&name)
 }
 
-fn arity(name: &str, args: &[ast::Arg], min: usize, max: usize, span: Span) -> Result<(), Diagnostic> {
+fn arity(
+    name: &str,
+    args: &[ast::Arg],
+    min: usize,
+    max: usize,
+    span: Span,
+) -> Result<(), Diagnostic> {
     if args.len() < min || args.len() > max {
         let expected = if min == max {
             format!("{min}")
@@ -86,7 +188,12 @@ pub(crate) fn bind_function(
     let bind_args = |b: &mut Binder| -> Result<Vec<BExpr>, Diagnostic> {
         args.iter().map(|a| b.bind_scalar(&a.value, row)).collect()
     };
-    let now = || constant(ScalarValue::TimestampNanosecond(Some(b.options.now_ns), None), KqlType::DateTime);
+    let now = || {
+        constant(
+            ScalarValue::TimestampNanosecond(Some(b.options.now_ns), None),
+            KqlType::DateTime,
+        )
+    };
     match name {
         "now" => {
             arity(name, args, 0, 1, span)?;
@@ -105,11 +212,18 @@ pub(crate) fn bind_function(
             );
             let d = b.bind_scalar(&args[0].value, row)?;
             if d.ty != KqlType::TimeSpan {
-                return Err(type_error(args[0].value.span, &format!("ago() needs a timespan, got {}", d.ty.as_str())));
+                return Err(type_error(
+                    args[0].value.span,
+                    &format!("ago() needs a timespan, got {}", d.ty.as_str()),
+                ));
             }
             Ok(BExpr::new(
                 cast(
-                    binary_expr(cast(n.expr, DataType::Int64), Operator::Minus, cast(d.expr, DataType::Int64)),
+                    binary_expr(
+                        cast(n.expr, DataType::Int64),
+                        Operator::Minus,
+                        cast(d.expr, DataType::Int64),
+                    ),
                     arrow_type(KqlType::DateTime),
                 ),
                 KqlType::DateTime,
@@ -143,7 +257,10 @@ pub(crate) fn bind_function(
             arity(name, args, 1, 1, span)?;
             let v = to_string_expr(bind_args(b)?.remove(0));
             Ok(BExpr::new(
-                cast(datafusion::functions::unicode::expr_fn::character_length(v.expr), DataType::Int64),
+                cast(
+                    datafusion::functions::unicode::expr_fn::character_length(v.expr),
+                    DataType::Int64,
+                ),
                 KqlType::Long,
             ))
         }
@@ -170,7 +287,11 @@ pub(crate) fn bind_function(
                     binary_expr(s, Operator::Eq, lit(""))
                 }
             };
-            let e = if name == "isempty" { empty } else { Expr::Not(Box::new(empty)) };
+            let e = if name == "isempty" {
+                empty
+            } else {
+                Expr::Not(Box::new(empty))
+            };
             Ok(BExpr::new(e, KqlType::Bool))
         }
         "iff" | "iif" => {
@@ -179,7 +300,14 @@ pub(crate) fn bind_function(
             let c = expect_bool(a.remove(0), args[0].value.span, "iff() condition")?;
             let (t, f) = (a.remove(0), a.remove(0));
             let ty = result_type(t.ty, f.ty).ok_or_else(|| {
-                type_error(span, &format!("iff() branches have different types: {} and {}", t.ty.as_str(), f.ty.as_str()))
+                type_error(
+                    span,
+                    &format!(
+                        "iff() branches have different types: {} and {}",
+                        t.ty.as_str(),
+                        f.ty.as_str()
+                    ),
+                )
             })?;
             let (t, f) = (cast_to(t, ty), cast_to(f, ty));
             // A null condition takes the else branch, as in Kusto.
@@ -196,7 +324,8 @@ pub(crate) fn bind_function(
             arity(name, args, 1, 1, span)?;
             Ok(to_string_expr(bind_args(b)?.remove(0)))
         }
-        "tolong" | "toint" | "todouble" | "toreal" | "tobool" | "toboolean" | "todatetime" | "totimespan" => {
+        "tolong" | "toint" | "todouble" | "toreal" | "tobool" | "toboolean" | "todatetime"
+        | "totimespan" => {
             arity(name, args, 1, 1, span)?;
             let v = bind_args(b)?.remove(0);
             let to = match name {
@@ -224,13 +353,16 @@ pub(crate) fn bind_function(
             let a = bind_args(b)?;
             let mut ty = a[0].ty;
             for v in &a[1..] {
-                ty = result_type(ty, v.ty)
-                    .ok_or_else(|| type_error(span, "coalesce() arguments must have the same type"))?;
+                ty = result_type(ty, v.ty).ok_or_else(|| {
+                    type_error(span, "coalesce() arguments must have the same type")
+                })?;
             }
             let parts: Vec<Expr> = if ty == KqlType::String {
                 // the first non-empty string
                 a.into_iter()
-                    .map(|v| datafusion::functions::core::expr_fn::nullif(cast_to(v, ty).expr, lit("")))
+                    .map(|v| {
+                        datafusion::functions::core::expr_fn::nullif(cast_to(v, ty).expr, lit(""))
+                    })
                     .chain(std::iter::once(lit("")))
                     .collect()
             } else {
@@ -242,18 +374,25 @@ pub(crate) fn bind_function(
             arity(name, args, 1, 1, span)?;
             let v = bind_args(b)?.remove(0);
             if !is_numeric(v.ty) {
-                return Err(type_error(span, &format!("abs() needs a number, got {}", v.ty.as_str())));
+                return Err(type_error(
+                    span,
+                    &format!("abs() needs a number, got {}", v.ty.as_str()),
+                ));
             }
             let ty = v.ty;
-            Ok(BExpr::new(datafusion::functions::math::expr_fn::abs(v.expr), ty))
+            Ok(BExpr::new(
+                datafusion::functions::math::expr_fn::abs(v.expr),
+                ty,
+            ))
         }
         "max_of" | "min_of" => {
             arity(name, args, 2, 64, span)?;
             let a = bind_args(b)?;
             let mut ty = a[0].ty;
             for v in &a[1..] {
-                ty = result_type(ty, v.ty)
-                    .ok_or_else(|| type_error(span, &format!("{name}() arguments must have the same type")))?;
+                ty = result_type(ty, v.ty).ok_or_else(|| {
+                    type_error(span, &format!("{name}() arguments must have the same type"))
+                })?;
             }
             let parts: Vec<Expr> = a.into_iter().map(|v| cast_to(v, ty).expr).collect();
             let e = if name == "max_of" {
@@ -275,8 +414,18 @@ fn unknown_function(name: &str, span: Span) -> Diagnostic {
             format!("function '{name}()' is not supported yet"),
         );
     }
-    let close = suggest(name, SCALAR_FUNCTIONS.iter().copied().chain(super::aggregates::AGGREGATES.iter().copied()));
-    let d = Diagnostic::at(Code::UnknownFunction, span, format!("unknown function '{name}'"));
+    let close = suggest(
+        name,
+        SCALAR_FUNCTIONS
+            .iter()
+            .copied()
+            .chain(super::aggregates::AGGREGATES.iter().copied()),
+    );
+    let d = Diagnostic::at(
+        Code::UnknownFunction,
+        span,
+        format!("unknown function '{name}'"),
+    );
     if close.is_empty() {
         d
     } else {
@@ -294,11 +443,18 @@ fn result_type(a: KqlType, b: KqlType) -> Option<KqlType> {
 
 fn datetime_plus(t: BExpr, d: BExpr, span: Span) -> Result<BExpr, Diagnostic> {
     if d.ty != KqlType::TimeSpan {
-        return Err(type_error(span, &format!("expected a timespan, got {}", d.ty.as_str())));
+        return Err(type_error(
+            span,
+            &format!("expected a timespan, got {}", d.ty.as_str()),
+        ));
     }
     Ok(BExpr::new(
         cast(
-            binary_expr(cast(t.expr, DataType::Int64), Operator::Plus, cast(d.expr, DataType::Int64)),
+            binary_expr(
+                cast(t.expr, DataType::Int64),
+                Operator::Plus,
+                cast(d.expr, DataType::Int64),
+            ),
             arrow_type(KqlType::DateTime),
         ),
         KqlType::DateTime,
@@ -314,7 +470,11 @@ pub(crate) fn bin(v: BExpr, size: BExpr, span: Span) -> Result<BExpr, Diagnostic
             x.clone(),
             Operator::Minus,
             binary_expr(
-                binary_expr(binary_expr(x, Operator::Modulo, s.clone()), Operator::Plus, s.clone()),
+                binary_expr(
+                    binary_expr(x, Operator::Modulo, s.clone()),
+                    Operator::Plus,
+                    s.clone(),
+                ),
                 Operator::Modulo,
                 s,
             ),
@@ -323,18 +483,28 @@ pub(crate) fn bin(v: BExpr, size: BExpr, span: Span) -> Result<BExpr, Diagnostic
     match (v.ty, size.ty) {
         (KqlType::DateTime | KqlType::TimeSpan, KqlType::TimeSpan) => {
             let ty = v.ty;
-            let e = floor_int(cast(v.expr, DataType::Int64), cast(size.expr, DataType::Int64));
+            let e = floor_int(
+                cast(v.expr, DataType::Int64),
+                cast(size.expr, DataType::Int64),
+            );
             Ok(BExpr::new(cast(e, arrow_type(ty)), ty))
         }
         (KqlType::Int | KqlType::Long, KqlType::Int | KqlType::Long) => {
-            let e = floor_int(cast(v.expr, DataType::Int64), cast(size.expr, DataType::Int64));
+            let e = floor_int(
+                cast(v.expr, DataType::Int64),
+                cast(size.expr, DataType::Int64),
+            );
             Ok(BExpr::new(e, KqlType::Long))
         }
         (a, b) if is_numeric(a) && is_numeric(b) => {
             let x = cast(v.expr, DataType::Float64);
             let s = cast(size.expr, DataType::Float64);
             let e = binary_expr(
-                datafusion::functions::math::expr_fn::floor(binary_expr(x, Operator::Divide, s.clone())),
+                datafusion::functions::math::expr_fn::floor(binary_expr(
+                    x,
+                    Operator::Divide,
+                    s.clone(),
+                )),
                 Operator::Multiply,
                 s,
             );

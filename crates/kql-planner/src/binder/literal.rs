@@ -12,8 +12,7 @@ pub(crate) fn bind_literal(l: &Literal, span: Span) -> Result<BExpr, Diagnostic>
         // A string is never null in KQL: `string(null)` is the empty string.
         Literal::Null(KqlType::String) => (ScalarValue::Utf8(Some(String::new())), KqlType::String),
         Literal::Null(ty) => (
-            ScalarValue::try_from(&arrow_type(*ty))
-                .map_err(|e| Diagnostic::internal("bind", e))?,
+            ScalarValue::try_from(&arrow_type(*ty)).map_err(|e| Diagnostic::internal("bind", e))?,
             *ty,
         ),
         Literal::Bool(b) => (ScalarValue::Boolean(Some(*b)), KqlType::Bool),
@@ -59,7 +58,13 @@ pub(crate) fn ticks_to_nanos(ticks: i64, span: Span) -> Result<i64, Diagnostic> 
 }
 
 fn decimal_value(text: &str, span: Span) -> Result<ScalarValue, Diagnostic> {
-    let bad = || Diagnostic::at(Code::BadLiteral, span, format!("'{text}' is not a valid decimal"));
+    let bad = || {
+        Diagnostic::at(
+            Code::BadLiteral,
+            span,
+            format!("'{text}' is not a valid decimal"),
+        )
+    };
     let t = text.trim();
     let (neg, t) = match t.strip_prefix('-') {
         Some(rest) => (true, rest),
@@ -69,7 +74,12 @@ fn decimal_value(text: &str, span: Span) -> Result<ScalarValue, Diagnostic> {
     if int_part.is_empty() && frac_part.is_empty() {
         return Err(bad());
     }
-    if !int_part.chars().chain(frac_part.chars()).all(|c| c.is_ascii_digit()) || frac_part.len() > 18 {
+    if !int_part
+        .chars()
+        .chain(frac_part.chars())
+        .all(|c| c.is_ascii_digit())
+        || frac_part.len() > 18
+    {
         return Err(bad());
     }
     let mut digits = String::from(if int_part.is_empty() { "0" } else { int_part });
@@ -139,9 +149,15 @@ mod tests {
     #[test]
     fn decimal_text_scales_to_18_digits() {
         let v = decimal_value("1.5", Span::default()).unwrap();
-        assert_eq!(v, ScalarValue::Decimal128(Some(1_500_000_000_000_000_000), 38, 18));
+        assert_eq!(
+            v,
+            ScalarValue::Decimal128(Some(1_500_000_000_000_000_000), 38, 18)
+        );
         let v = decimal_value("-2", Span::default()).unwrap();
-        assert_eq!(v, ScalarValue::Decimal128(Some(-2_000_000_000_000_000_000), 38, 18));
+        assert_eq!(
+            v,
+            ScalarValue::Decimal128(Some(-2_000_000_000_000_000_000), 38, 18)
+        );
         assert!(decimal_value("1.2.3", Span::default()).is_err());
     }
 
@@ -155,7 +171,10 @@ mod tests {
     fn dynamic_literal_is_compact_json() {
         let d = DynamicLit::Object(vec![
             ("a".into(), DynamicLit::Long(1)),
-            ("b".into(), DynamicLit::Array(vec![DynamicLit::String("x".into()), DynamicLit::Null])),
+            (
+                "b".into(),
+                DynamicLit::Array(vec![DynamicLit::String("x".into()), DynamicLit::Null]),
+            ),
         ]);
         assert_eq!(dynamic_json(&d), r#"{"a":1,"b":["x",null]}"#);
     }

@@ -27,7 +27,6 @@ use kql_syntax::{Code, Diagnostic, Span};
 use std::collections::HashMap;
 use std::rc::Rc;
 
-
 /// Explicit cast to a KQL type (for lowering's subqueries).
 pub(crate) fn cast_to_pub(v: BExpr, ty: crate::types::KqlType) -> BExpr {
     expr::cast_to(v, ty)
@@ -60,12 +59,15 @@ pub fn bind(
             Span::new(script.span.end, script.span.end),
             "the query has no tabular expression to run",
         )
-        .with_hint("after the `let` statements, write the query itself, e.g. `MyTable | take 10`"));
+        .with_hint(
+            "after the `let` statements, write the query itself, e.g. `MyTable | take 10`",
+        ));
     }
     Ok(BoundScript { queries })
 }
 
 /// What a `let` name stands for.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub(crate) enum LetBinding {
     Scalar(BExpr),
@@ -74,6 +76,7 @@ pub(crate) enum LetBinding {
 }
 
 /// A bound expression of either kind.
+#[allow(clippy::large_enum_variant)]
 pub(crate) enum Bound {
     Scalar(BExpr),
     Tabular(BoundTabular),
@@ -220,7 +223,9 @@ impl<'a> Binder<'a> {
         match self.lookup_let(&id.name).cloned() {
             Some(LetBinding::Tabular(t)) => return Ok(t),
             Some(LetBinding::Function(f)) => {
-                return self.call_user_function(&id.name, &f, &[], id.span)?.into_tabular(id.span);
+                return self
+                    .call_user_function(&id.name, &f, &[], id.span)?
+                    .into_tabular(id.span);
             }
             Some(LetBinding::Scalar(_)) => {
                 return Err(Diagnostic::at(
@@ -257,7 +262,11 @@ impl<'a> Binder<'a> {
         d
     }
 
-    fn bind_tabular_call(&mut self, call: &ast::Call, span: Span) -> Result<BoundTabular, Diagnostic> {
+    fn bind_tabular_call(
+        &mut self,
+        call: &ast::Call,
+        span: Span,
+    ) -> Result<BoundTabular, Diagnostic> {
         let name = call.name.name.as_str();
         match name {
             "materialize" => {
@@ -310,7 +319,9 @@ impl<'a> Binder<'a> {
                             call.name.span,
                             format!("unknown function '{name}'"),
                         )
-                        .with_hint("define it with `let name = (params) { ... };` before the query"))
+                        .with_hint(
+                            "define it with `let name = (params) { ... };` before the query",
+                        ))
                     }
                 }
             },
@@ -338,17 +349,25 @@ impl<'a> Binder<'a> {
         let mut positional = 0usize;
         for arg in args {
             let idx = match &arg.name {
-                Some(n) => f.params.iter().position(|p| p.name.name == n.name).ok_or_else(|| {
-                    Diagnostic::at(
-                        Code::BadArgument,
-                        n.span,
-                        format!("function '{name}' has no parameter named '{}'", n.name),
-                    )
-                    .with_hint(format!(
-                        "its parameters are: {}",
-                        f.params.iter().map(|p| p.name.name.as_str()).collect::<Vec<_>>().join(", ")
-                    ))
-                })?,
+                Some(n) => f
+                    .params
+                    .iter()
+                    .position(|p| p.name.name == n.name)
+                    .ok_or_else(|| {
+                        Diagnostic::at(
+                            Code::BadArgument,
+                            n.span,
+                            format!("function '{name}' has no parameter named '{}'", n.name),
+                        )
+                        .with_hint(format!(
+                            "its parameters are: {}",
+                            f.params
+                                .iter()
+                                .map(|p| p.name.name.as_str())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ))
+                    })?,
                 None => {
                     let i = positional;
                     positional += 1;
@@ -359,12 +378,17 @@ impl<'a> Binder<'a> {
                 return Err(Diagnostic::at(
                     Code::WrongArgCount,
                     arg.span,
-                    format!("function '{name}' takes {} argument(s), got more", f.params.len()),
+                    format!(
+                        "function '{name}' takes {} argument(s), got more",
+                        f.params.len()
+                    ),
                 ));
             }
             let param = &f.params[idx];
             let value = match &param.ty {
-                ast::ParamType::Tabular { .. } => LetBinding::Tabular(self.bind_tabular(&arg.value)?),
+                ast::ParamType::Tabular { .. } => {
+                    LetBinding::Tabular(self.bind_tabular(&arg.value)?)
+                }
                 ast::ParamType::Scalar(ty) => {
                     let v = self.bind_scalar(&arg.value, &[])?;
                     LetBinding::Scalar(expr::coerce_to(v, *ty, arg.value.span)?)
@@ -385,7 +409,10 @@ impl<'a> Binder<'a> {
                         return Err(Diagnostic::at(
                             Code::WrongArgCount,
                             span,
-                            format!("function '{name}' needs a value for parameter '{}'", param.name.name),
+                            format!(
+                                "function '{name}' needs a value for parameter '{}'",
+                                param.name.name
+                            ),
                         ));
                     }
                 },
@@ -411,12 +438,20 @@ impl<'a> Binder<'a> {
             }
         }
         last.ok_or_else(|| {
-            Diagnostic::at(Code::Syntax, span, "the function body has no result expression")
+            Diagnostic::at(
+                Code::Syntax,
+                span,
+                "the function body has no result expression",
+            )
         })
     }
 
     /// Bind a scalar expression over a row with `row` columns.
-    pub(crate) fn bind_scalar(&mut self, e: &ast::Expr, row: &[BoundColumn]) -> Result<BExpr, Diagnostic> {
+    pub(crate) fn bind_scalar(
+        &mut self,
+        e: &ast::Expr,
+        row: &[BoundColumn],
+    ) -> Result<BExpr, Diagnostic> {
         expr::bind_scalar(self, e, row)
     }
 }

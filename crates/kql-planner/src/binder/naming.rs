@@ -10,9 +10,13 @@ use kql_syntax::ast::{Expr, ExprKind, Literal};
 pub(crate) fn derived_name(e: &Expr) -> Option<String> {
     match &e.kind {
         ExprKind::Name(id) => Some(id.name.clone()),
-        ExprKind::Member { target, name } => Some(format!("{}_{}", derived_name(target)?, name.name)),
+        ExprKind::Member { target, name } => {
+            Some(format!("{}_{}", derived_name(target)?, name.name))
+        }
         ExprKind::Index { target, index } => match &index.kind {
-            ExprKind::Literal(Literal::String(s)) => Some(format!("{}_{}", derived_name(target)?, s)),
+            ExprKind::Literal(Literal::String(s)) => {
+                Some(format!("{}_{}", derived_name(target)?, s))
+            }
             ExprKind::Literal(Literal::Long(i)) if *i >= 0 => {
                 Some(format!("{}_{}", derived_name(target)?, i))
             }
@@ -21,9 +25,23 @@ pub(crate) fn derived_name(e: &Expr) -> Option<String> {
         ExprKind::Call(c) => {
             // Conversions and binning keep the name of what they convert.
             const KEEPS_NAME: &[&str] = &[
-                "bin", "floor", "tostring", "toint", "tolong", "todouble", "toreal", "todatetime",
-                "totimespan", "tobool", "toboolean", "todynamic", "toguid", "todecimal",
-                "parse_json", "todynamic", "bin_at",
+                "bin",
+                "floor",
+                "tostring",
+                "toint",
+                "tolong",
+                "todouble",
+                "toreal",
+                "todatetime",
+                "totimespan",
+                "tobool",
+                "toboolean",
+                "todynamic",
+                "toguid",
+                "todecimal",
+                "parse_json",
+                "todynamic",
+                "bin_at",
             ];
             if KEEPS_NAME.contains(&c.name.name.as_str()) {
                 c.args.first().and_then(|a| derived_name(&a.value))

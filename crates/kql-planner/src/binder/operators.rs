@@ -9,9 +9,9 @@
 //! * Arithmetic promotes int → long → real → decimal; datetime and timespan
 //!   arithmetic is done on nanosecond integers and cast back explicitly.
 
+use super::Binder;
 use super::expr::{cast_to, column_expr, to_string_expr};
 use super::literal::{bind_literal, dynamic_element_literal};
-use super::Binder;
 use crate::bound::{BExpr, BoundColumn};
 use crate::types::{KqlType, arrow_type, comparison_common, numeric_common};
 use datafusion::arrow::datatypes::DataType;
@@ -19,7 +19,9 @@ use datafusion::functions::core::expr_fn::coalesce;
 use datafusion::functions::string::expr_fn::lower;
 use datafusion::logical_expr::expr::{InSubquery, Like};
 use datafusion::logical_expr::{Expr, Operator, Subquery, binary_expr, cast, lit};
-use kql_syntax::ast::{self, BinaryOp, ExprKind, HasListOp, InOp, Literal, StrOp, StrOpKind, UnaryOp};
+use kql_syntax::ast::{
+    self, BinaryOp, ExprKind, HasListOp, InOp, Literal, StrOp, StrOpKind, UnaryOp,
+};
 use kql_syntax::{Code, Diagnostic, Span};
 use std::sync::Arc;
 
@@ -45,7 +47,10 @@ fn numeric_or_timespan(v: BExpr, span: Span, what: &str) -> Result<BExpr, Diagno
     if crate::types::is_numeric(v.ty) || v.ty == KqlType::TimeSpan {
         Ok(v)
     } else {
-        Err(type_error(span, &format!("{what} needs a number or a timespan, got {}", v.ty.as_str())))
+        Err(type_error(
+            span,
+            &format!("{what} needs a number or a timespan, got {}", v.ty.as_str()),
+        ))
     }
 }
 
@@ -82,19 +87,41 @@ pub(crate) fn bind_binary(
     let r = b.bind_scalar(right, row)?;
     match op {
         BinaryOp::And | BinaryOp::Or => {
-            let l = expect_bool(l, left.span, if op == BinaryOp::And { "`and`" } else { "`or`" })?;
-            let r = expect_bool(r, right.span, if op == BinaryOp::And { "`and`" } else { "`or`" })?;
-            let o = if op == BinaryOp::And { Operator::And } else { Operator::Or };
+            let l = expect_bool(
+                l,
+                left.span,
+                if op == BinaryOp::And { "`and`" } else { "`or`" },
+            )?;
+            let r = expect_bool(
+                r,
+                right.span,
+                if op == BinaryOp::And { "`and`" } else { "`or`" },
+            )?;
+            let o = if op == BinaryOp::And {
+                Operator::And
+            } else {
+                Operator::Or
+            };
             Ok(BExpr::new(binary_expr(l.expr, o, r.expr), KqlType::Bool))
         }
-        BinaryOp::Eq | BinaryOp::NotEq | BinaryOp::Lt | BinaryOp::LtEq | BinaryOp::Gt | BinaryOp::GtEq => {
-            compare(op, l, r, span)
-        }
+        BinaryOp::Eq
+        | BinaryOp::NotEq
+        | BinaryOp::Lt
+        | BinaryOp::LtEq
+        | BinaryOp::Gt
+        | BinaryOp::GtEq => compare(op, l, r, span),
         BinaryOp::EqTilde | BinaryOp::NotEqTilde => {
             let l = to_string_expr(l);
             let r = to_string_expr(r);
-            let o = if op == BinaryOp::EqTilde { Operator::Eq } else { Operator::NotEq };
-            Ok(BExpr::new(binary_expr(lower(l.expr), o, lower(r.expr)), KqlType::Bool))
+            let o = if op == BinaryOp::EqTilde {
+                Operator::Eq
+            } else {
+                Operator::NotEq
+            };
+            Ok(BExpr::new(
+                binary_expr(lower(l.expr), o, lower(r.expr)),
+                KqlType::Bool,
+            ))
         }
         BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul | BinaryOp::Div | BinaryOp::Mod => {
             arithmetic(op, l, r, span)
@@ -179,7 +206,9 @@ fn arithmetic(op: BinaryOp, l: BExpr, r: BExpr, span: Span) -> Result<BExpr, Dia
         (Operator::Multiply | Operator::Divide, TimeSpan, Int | Long) => {
             Ok(result(binary_expr(ns(l), o, as_long(r)), TimeSpan))
         }
-        (Operator::Multiply, Int | Long, TimeSpan) => Ok(result(binary_expr(as_long(l), o, ns(r)), TimeSpan)),
+        (Operator::Multiply, Int | Long, TimeSpan) => {
+            Ok(result(binary_expr(as_long(l), o, ns(r)), TimeSpan))
+        }
         (Operator::Multiply | Operator::Divide, TimeSpan, Real) => Ok(result(
             cast(
                 binary_expr(cast(ns(l), DataType::Float64), o, r.expr),
@@ -207,7 +236,12 @@ fn arithmetic(op: BinaryOp, l: BExpr, r: BExpr, span: Span) -> Result<BExpr, Dia
 }
 
 /// `has`, `contains`, `startswith`, ... and their negations.
-pub(crate) fn string_predicate(op: StrOp, l: BExpr, r: BExpr, span: Span) -> Result<BExpr, Diagnostic> {
+pub(crate) fn string_predicate(
+    op: StrOp,
+    l: BExpr,
+    r: BExpr,
+    span: Span,
+) -> Result<BExpr, Diagnostic> {
     let hay = to_string_expr(l);
     let needle = to_string_expr(r);
     let positive = match op.kind {
@@ -282,7 +316,11 @@ pub(crate) fn bind_in(
         let common = comparison_common(l.ty, col.ty).ok_or_else(|| {
             type_error(
                 span,
-                &format!("cannot compare {} with a column of {}", l.ty.as_str(), col.ty.as_str()),
+                &format!(
+                    "cannot compare {} with a column of {}",
+                    l.ty.as_str(),
+                    col.ty.as_str()
+                ),
             )
         })?;
         let plan = crate::lower::lower_subquery(&t, b.catalog, common, ci)?;
@@ -336,7 +374,11 @@ pub(crate) fn bind_in(
         common = comparison_common(common, it.ty).ok_or_else(|| {
             type_error(
                 span,
-                &format!("cannot compare {} with {} in the `in` list", l.ty.as_str(), it.ty.as_str()),
+                &format!(
+                    "cannot compare {} with {} in the `in` list",
+                    l.ty.as_str(),
+                    it.ty.as_str()
+                ),
             )
         })?;
     }

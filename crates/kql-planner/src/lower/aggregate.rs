@@ -39,7 +39,11 @@ pub(super) fn lower(
                 if matches!(e, Expr::AggregateFunction(_)) {
                     let internal = format!("__kql_agg_{}", agg_exprs.len());
                     agg_exprs.push(e.alias(internal.clone()));
-                    Ok(Transformed::new(column(&internal), true, datafusion::common::tree_node::TreeNodeRecursion::Jump))
+                    Ok(Transformed::new(
+                        column(&internal),
+                        true,
+                        datafusion::common::tree_node::TreeNodeRecursion::Jump,
+                    ))
                 } else {
                     Ok(Transformed::no(e))
                 }

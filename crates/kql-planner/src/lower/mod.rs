@@ -8,21 +8,21 @@
 //! mean the same, so DataFusion can push the bare comparison into the scan.
 
 mod aggregate;
+mod scan;
 
 use crate::bound::{BExpr, BoundOp, BoundTabular};
 use crate::catalog::Catalog;
 use crate::types::{KqlType, arrow_type};
 use datafusion::arrow::datatypes::DataType;
 use datafusion::common::{Column, ScalarValue};
-use datafusion::functions::core::expr_fn::coalesce;
-use datafusion::logical_expr::{BinaryExpr, Expr, LogicalPlan, LogicalPlanBuilder, Operator, cast, lit};
+use datafusion::logical_expr::{BinaryExpr, Expr, LogicalPlan, LogicalPlanBuilder, Operator, cast};
 use kql_syntax::{Code, Diagnostic};
 
-fn df_err(e: impl std::fmt::Display) -> Diagnostic {
+pub(crate) fn df_err(e: impl std::fmt::Display) -> Diagnostic {
     Diagnostic::internal("lowering", e)
 }
 
-fn column(name: &str) -> Expr {
+pub(crate) fn column(name: &str) -> Expr {
     Expr::Column(Column::from_name(name))
 }
 
@@ -55,9 +55,16 @@ pub fn lower_subquery(
 
 fn lower_node(t: &BoundTabular, catalog: &dyn Catalog) -> Result<LogicalPlanBuilder, Diagnostic> {
     match &t.op {
-        BoundOp::Scan { table } => lower_scan(table, t, catalog),
+        BoundOp::Scan { table } => scan::lower_scan(table, t, &[], catalog),
         BoundOp::Values { rows } => lower_values(t, rows),
         BoundOp::Range { from, to, step } => lower_range(t, from, to, step),
+        BoundOp::Filter { .. } if scan::filters_over_scan(t).is_some() => {
+            let (scan_node, predicates) = scan::filters_over_scan(t).expect("checked");
+            let BoundOp::Scan { table } = &scan_node.op else {
+                unreachable!("filters_over_scan returns a scan")
+            };
+            scan::lower_scan(table, scan_node, &predicates, catalog)
+        }
         BoundOp::Filter { input, predicate } => lower_node(input, catalog)?
             .filter(strip_two_valued(predicate.expr.clone()))
             .map_err(df_err),
@@ -69,7 +76,9 @@ fn lower_node(t: &BoundTabular, catalog: &dyn Catalog) -> Result<LogicalPlanBuil
             keys,
             aggregates,
         } => aggregate::lower(lower_node(input, catalog)?, keys, aggregates),
-        BoundOp::Sort { input, keys } => lower_node(input, catalog)?.sort(keys.clone()).map_err(df_err),
+        BoundOp::Sort { input, keys } => lower_node(input, catalog)?
+            .sort(keys.clone())
+            .map_err(df_err),
         BoundOp::Limit { input, count } => lower_node(input, catalog)?
             .limit(0, Some(*count))
             .map_err(df_err),
@@ -85,40 +94,6 @@ fn lower_node(t: &BoundTabular, catalog: &dyn Catalog) -> Result<LogicalPlanBuil
             Ok(b)
         }
     }
-}
-
-fn lower_scan(table: &str, t: &BoundTabular, catalog: &dyn Catalog) -> Result<LogicalPlanBuilder, Diagnostic> {
-    let source = catalog.table_source(table).ok_or_else(|| {
-        Diagnostic::new(Code::UnknownTable, format!("table '{table}' disappeared from the catalog"))
-    })?;
-    let schema = source.schema();
-    let mut exprs = Vec::with_capacity(t.columns.len());
-    for c in &t.columns {
-        let want = arrow_type(c.ty);
-        let e = match schema.field_with_name(&c.name) {
-            Ok(f) => {
-                let mut e = column(&c.name);
-                if f.data_type() != &want {
-                    e = cast(e, want.clone());
-                }
-                if c.ty == KqlType::String {
-                    // A string is never null in KQL.
-                    e = coalesce(vec![e, lit("")]);
-                }
-                e
-            }
-            // A column of the table's known schema that no file holds.
-            Err(_) => match c.ty {
-                KqlType::String => lit(""),
-                _ => Expr::Literal(ScalarValue::try_from(&want).map_err(df_err)?, None),
-            },
-        };
-        exprs.push(e.alias(c.name.clone()));
-    }
-    LogicalPlanBuilder::scan(table, source, None)
-        .map_err(df_err)?
-        .project(exprs)
-        .map_err(df_err)
 }
 
 fn lower_values(t: &BoundTabular, rows: &[Vec<BExpr>]) -> Result<LogicalPlanBuilder, Diagnostic> {
@@ -155,10 +130,20 @@ fn lower_values(t: &BoundTabular, rows: &[Vec<BExpr>]) -> Result<LogicalPlanBuil
         _ => {
             let values: Vec<Vec<Expr>> = rows
                 .iter()
-                .map(|r| r.iter().zip(&t.columns).map(|(e, c)| typed(e, c.ty)).collect())
+                .map(|r| {
+                    r.iter()
+                        .zip(&t.columns)
+                        .map(|(e, c)| typed(e, c.ty))
+                        .collect()
+                })
                 .collect();
             let b = LogicalPlanBuilder::values(values).map_err(df_err)?;
-            let names: Vec<String> = b.schema().fields().iter().map(|f| f.name().clone()).collect();
+            let names: Vec<String> = b
+                .schema()
+                .fields()
+                .iter()
+                .map(|f| f.name().clone())
+                .collect();
             b.project(
                 names
                     .iter()
@@ -170,7 +155,12 @@ fn lower_values(t: &BoundTabular, rows: &[Vec<BExpr>]) -> Result<LogicalPlanBuil
     }
 }
 
-fn lower_range(t: &BoundTabular, from: &BExpr, to: &BExpr, step: &BExpr) -> Result<LogicalPlanBuilder, Diagnostic> {
+fn lower_range(
+    t: &BoundTabular,
+    from: &BExpr,
+    to: &BExpr,
+    step: &BExpr,
+) -> Result<LogicalPlanBuilder, Diagnostic> {
     let c = &t.columns[0];
     if c.ty == KqlType::Real {
         return Err(Diagnostic::new(
@@ -179,21 +169,26 @@ fn lower_range(t: &BoundTabular, from: &BExpr, to: &BExpr, step: &BExpr) -> Resu
         ));
     }
     let as_i64 = |e: &BExpr| cast(e.expr.clone(), DataType::Int64);
-    let series = datafusion::functions_nested::expr_fn::gen_series(as_i64(from), as_i64(to), as_i64(step));
+    let series =
+        datafusion::functions_nested::expr_fn::gen_series(as_i64(from), as_i64(to), as_i64(step));
     LogicalPlanBuilder::empty(true)
         .project(vec![series.alias("__kql_range")])
         .map_err(df_err)?
         .unnest_column("__kql_range")
         .map_err(df_err)?
-        .project(vec![cast(column("__kql_range"), arrow_type(c.ty)).alias(c.name.clone())])
+        .project(vec![
+            cast(column("__kql_range"), arrow_type(c.ty)).alias(c.name.clone()),
+        ])
         .map_err(df_err)
 }
 
 /// In a filter, null and false both drop the row, so at positive positions
 /// (under `and`/`or`, not under `not`) `coalesce(p, false)` is just `p`.
-fn strip_two_valued(e: Expr) -> Expr {
+pub(crate) fn strip_two_valued(e: Expr) -> Expr {
     match e {
-        Expr::BinaryExpr(BinaryExpr { left, op, right }) if matches!(op, Operator::And | Operator::Or) => {
+        Expr::BinaryExpr(BinaryExpr { left, op, right })
+            if matches!(op, Operator::And | Operator::Or) =>
+        {
             Expr::BinaryExpr(BinaryExpr {
                 left: Box::new(strip_two_valued(*left)),
                 op,
@@ -203,7 +198,10 @@ fn strip_two_valued(e: Expr) -> Expr {
         Expr::ScalarFunction(f)
             if f.func.name() == "coalesce"
                 && f.args.len() == 2
-                && matches!(&f.args[1], Expr::Literal(ScalarValue::Boolean(Some(false)), _)) =>
+                && matches!(
+                    &f.args[1],
+                    Expr::Literal(ScalarValue::Boolean(Some(false)), _)
+                ) =>
         {
             strip_two_valued(f.args[0].clone())
         }

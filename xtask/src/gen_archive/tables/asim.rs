@@ -44,7 +44,13 @@ pub static DEF: TableDef = TableDef {
     plants: &[PlantKind::MinerUa, PlantKind::MinerUaNearMiss],
 };
 
-const VENDOR: &[&[&str]] = &[&["Zscaler"], &["Cisco"], &["Fortinet"], &["Microsoft"], &["Palo Alto"]];
+const VENDOR: &[&[&str]] = &[
+    &["Zscaler"],
+    &["Cisco"],
+    &["Fortinet"],
+    &["Microsoft"],
+    &["Palo Alto"],
+];
 const PRODUCT: &[&[&str]] = &[
     &["ZIA Proxy"],
     &["Umbrella"],
@@ -60,7 +66,13 @@ const DVC: &[&[&str]] = &[
     &["azfw-hub-weu"],
     &["pa-fw-01", "pa-fw-02"],
 ];
-const DVC_IP: &[&[&str]] = &[&["10.0.0.5"], &[], &["10.0.0.3"], &["10.0.100.4"], &["10.0.0.1", "10.0.0.2"]];
+const DVC_IP: &[&[&str]] = &[
+    &["10.0.0.5"],
+    &[],
+    &["10.0.0.3"],
+    &["10.0.100.4"],
+    &["10.0.0.1", "10.0.0.2"],
+];
 const RESULT: &[[&str; 2]] = &[["Success", "Failure"]; 5];
 const SEVERITY: &[[&str; 2]] = &[["Informational", "Low"]; 5];
 const DVC_ACTION: &[[&str; 2]] = &[["Allow", "Deny"]; 5];
@@ -80,7 +92,12 @@ const RULES: &[&[&str]] = &[
 ];
 const OK_STATUS: [&str; 5] = ["200", "200", "304", "302", "204"];
 const FAIL_STATUS: [&str; 3] = ["403", "404", "502"];
-const CONTENT_TYPES: &[&str] = &["text/html", "application/json", "image/png", "application/javascript"];
+const CONTENT_TYPES: &[&str] = &[
+    "text/html",
+    "application/json",
+    "image/png",
+    "application/javascript",
+];
 
 fn https(ctx: &RowCtx, row: usize) -> bool {
     ctx.dice[row] < 85
@@ -136,7 +153,12 @@ fn result_details<'a>(ctx: &'a RowCtx, rng: &mut StdRng, row: usize, _: &mut Str
         Cell::Str(FAIL_STATUS[rng.random_range(0..FAIL_STATUS.len())])
     }
 }
-fn additional_fields<'a>(ctx: &'a RowCtx, _: &mut StdRng, row: usize, buf: &mut String) -> Cell<'a> {
+fn additional_fields<'a>(
+    ctx: &'a RowCtx,
+    _: &mut StdRng,
+    row: usize,
+    buf: &mut String,
+) -> Cell<'a> {
     let _ = write!(
         buf,
         r#"{{"deviceOwner":"{}","department":"{}"}}"#,
@@ -188,10 +210,19 @@ fn spec(column: &str) -> ColSpec {
         "Url" => c(Custom(url)).empties(0.005),
         "UrlCategory" => c(Custom(url_category)),
         "HttpUserAgent" => c(Custom(user_agent)).nulls(0.01).empties(0.01),
-        "HttpRequestMethod" => c(Weighted(&[("GET", 70), ("POST", 20), ("CONNECT", 8), ("HEAD", 2)])),
+        "HttpRequestMethod" => c(Weighted(&[
+            ("GET", 70),
+            ("POST", 20),
+            ("CONNECT", 8),
+            ("HEAD", 2),
+        ])),
         "HttpVersion" => c(Choice(&["1.1", "2.0"])),
         "HttpContentType" => c(Choice(CONTENT_TYPES)),
-        "HttpReferrer" => c(Choice(&["https://www.bing.com/", "https://www.google.com/"])).nulls(0.7),
+        "HttpReferrer" => c(Choice(&[
+            "https://www.bing.com/",
+            "https://www.google.com/",
+        ]))
+        .nulls(0.7),
         "HttpRequestTime" => c(Bytes(2000)),
         "HttpResponseTime" => c(Bytes(5000)),
         "NetworkApplicationProtocol" => c(Custom(app_protocol)),

@@ -59,7 +59,13 @@ const PRODUCT: &[&[&str]] = &[
     &["VPN-1 & FireWall-1"],
     &["ASA"],
 ];
-const VERSION: &[&[&str]] = &[&["5.7"], &["10.2.4", "11.1.2"], &["v7.2.5"], &["R81.20"], &["9.16"]];
+const VERSION: &[&[&str]] = &[
+    &["5.7"],
+    &["10.2.4", "11.1.2"],
+    &["v7.2.5"],
+    &["R81.20"],
+    &["9.16"],
+];
 const ACTIVITY: &[[&str; 2]] = &[
     ["Allowed", "Blocked"],
     ["TRAFFIC", "THREAT"],
@@ -105,7 +111,13 @@ const SERIAL: &[&[&str]] = &[
     &[],
     &["JAD21450ABC"],
 ];
-const SEVERITY: &[&[&str]] = &[&["3", "5"], &["1", "3"], &["5"], &["Low", "Medium"], &["6", "4"]];
+const SEVERITY: &[&[&str]] = &[
+    &["3", "5"],
+    &["1", "3"],
+    &["5"],
+    &["Low", "Medium"],
+    &["6", "4"],
+];
 const PROTOCOL: &[&[&str]] = &[
     &["TCP"],
     &["TCP", "TCP", "UDP"],
@@ -183,7 +195,11 @@ fn dst_host<'a>(ctx: &'a RowCtx, _: &mut StdRng, row: usize, _: &mut String) -> 
 
 fn app_protocol<'a>(ctx: &'a RowCtx, rng: &mut StdRng, row: usize, _: &mut String) -> Cell<'a> {
     match ctx.profile[row] {
-        ZSCALER => Cell::Str(if web_port(ctx, row) == 443 { "HTTPS" } else { "HTTP" }),
+        ZSCALER => Cell::Str(if web_port(ctx, row) == 443 {
+            "HTTPS"
+        } else {
+            "HTTP"
+        }),
         1 => Cell::Str(["ssl", "web-browsing", "dns", "ms-rdp"][rng.random_range(0..4)]),
         2 => Cell::Str("HTTPS"),
         _ => Cell::Null,
@@ -239,7 +255,11 @@ fn extensions<'a>(ctx: &'a RowCtx, rng: &mut StdRng, row: usize, buf: &mut Strin
     match ctx.profile[row] {
         ZSCALER => {
             let rule = ZS_RULES[rng.random_range(0..ZS_RULES.len())];
-            let ruletype = if rule == "None" { "None" } else { "URLCategory" };
+            let ruletype = if rule == "None" {
+                "None"
+            } else {
+                "URLCategory"
+            };
             let _ = write!(
                 buf,
                 "rulelabel={rule};ruletype={ruletype};urlclass=Business Use;devicemodel=;devicehostname={},deviceowner={}",
@@ -249,7 +269,12 @@ fn extensions<'a>(ctx: &'a RowCtx, rng: &mut StdRng, row: usize, buf: &mut Strin
             Cell::Buf
         }
         1 => {
-            let _ = write!(buf, "PanOSSessionID={};PanOSPacketsReceived={}", rng.random_range(1..9_999_999), rng.random_range(1..500));
+            let _ = write!(
+                buf,
+                "PanOSSessionID={};PanOSPacketsReceived={}",
+                rng.random_range(1..9_999_999),
+                rng.random_range(1..500)
+            );
             Cell::Buf
         }
         _ => Cell::Null,
@@ -282,7 +307,9 @@ fn spec(column: &str) -> ColSpec {
     match column {
         "TimeGenerated" => c(MainTime),
         "Activity" => c(PerProfileAction(ACTIVITY)).nulls(0.005).empties(0.005),
-        "DeviceAction" => c(PerProfileAction(DEVICE_ACTION)).nulls(0.005).empties(0.005),
+        "DeviceAction" => c(PerProfileAction(DEVICE_ACTION))
+            .nulls(0.005)
+            .empties(0.005),
         "DeviceEventClassID" => c(PerProfileAction(CLASS_ID)),
         "SimplifiedDeviceAction" => c(PerProfileAction(SIMPLIFIED_ACTION)),
         "EventOutcome" => c(PerProfileAction(OUTCOME)).only(ZS),
@@ -343,9 +370,18 @@ fn spec(column: &str) -> ColSpec {
         "_ItemId" => c(ItemId),
         "_IsBillable" => c(Const("True")),
         "_BilledSize" => c(Int(300, 2000)),
-        "_ResourceId" | "_SubscriptionId" | "RemoteIP" | "RemotePort" | "MaliciousIP"
-        | "MaliciousIPCountry" | "MaliciousIPLatitude" | "MaliciousIPLongitude"
-        | "ThreatConfidence" | "ThreatDescription" | "ThreatSeverity" | "IndicatorThreatType"
+        "_ResourceId"
+        | "_SubscriptionId"
+        | "RemoteIP"
+        | "RemotePort"
+        | "MaliciousIP"
+        | "MaliciousIPCountry"
+        | "MaliciousIPLatitude"
+        | "MaliciousIPLongitude"
+        | "ThreatConfidence"
+        | "ThreatDescription"
+        | "ThreatSeverity"
+        | "IndicatorThreatType"
         | "ReportReferenceLink" => c(Null),
         _ => c(Filler),
     }

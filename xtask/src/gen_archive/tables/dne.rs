@@ -59,7 +59,10 @@ const SSL: u8 = 8;
 
 /// Index of an action type in [`ACTIONS`].
 pub fn action_index(action: &str) -> u8 {
-    ACTIONS.iter().position(|a| *a == action).expect("known action type") as u8
+    ACTIONS
+        .iter()
+        .position(|a| *a == action)
+        .expect("known action type") as u8
 }
 
 struct Proc {
@@ -225,35 +228,59 @@ fn proc_sha256<'a>(ctx: &'a RowCtx, _: &mut StdRng, row: usize, _: &mut String) 
 }
 
 fn integrity<'a>(ctx: &'a RowCtx, _: &mut StdRng, row: usize, _: &mut String) -> Cell<'a> {
-    Cell::Str(if proc(ctx, row).system { "System" } else { "Medium" })
+    Cell::Str(if proc(ctx, row).system {
+        "System"
+    } else {
+        "Medium"
+    })
 }
 
 fn account_name<'a>(ctx: &'a RowCtx, _: &mut StdRng, row: usize, _: &mut String) -> Cell<'a> {
     if proc(ctx, row).system {
-        Cell::Str(if ctx.profile[row] == 2 { "network service" } else { "system" })
+        Cell::Str(if ctx.profile[row] == 2 {
+            "network service"
+        } else {
+            "system"
+        })
     } else {
         Cell::Str(&ctx.user(row).sam)
     }
 }
 
 fn account_domain<'a>(ctx: &'a RowCtx, _: &mut StdRng, row: usize, _: &mut String) -> Cell<'a> {
-    Cell::Str(if proc(ctx, row).system { "nt authority" } else { "contoso" })
+    Cell::Str(if proc(ctx, row).system {
+        "nt authority"
+    } else {
+        "contoso"
+    })
 }
 
 fn account_sid<'a>(ctx: &'a RowCtx, _: &mut StdRng, row: usize, _: &mut String) -> Cell<'a> {
     if proc(ctx, row).system {
-        Cell::Str(if ctx.profile[row] == 2 { "S-1-5-20" } else { "S-1-5-18" })
+        Cell::Str(if ctx.profile[row] == 2 {
+            "S-1-5-20"
+        } else {
+            "S-1-5-18"
+        })
     } else {
         Cell::Str(&ctx.user(row).sid)
     }
 }
 
 fn account_upn<'a>(ctx: &'a RowCtx, _: &mut StdRng, row: usize, _: &mut String) -> Cell<'a> {
-    if proc(ctx, row).system { Cell::Null } else { Cell::Str(&ctx.user(row).upn) }
+    if proc(ctx, row).system {
+        Cell::Null
+    } else {
+        Cell::Str(&ctx.user(row).upn)
+    }
 }
 
 fn account_object_id<'a>(ctx: &'a RowCtx, _: &mut StdRng, row: usize, _: &mut String) -> Cell<'a> {
-    if proc(ctx, row).system { Cell::Null } else { Cell::Str(&ctx.user(row).object_id) }
+    if proc(ctx, row).system {
+        Cell::Null
+    } else {
+        Cell::Str(&ctx.user(row).object_id)
+    }
 }
 
 fn action_type<'a>(ctx: &'a RowCtx, _: &mut StdRng, row: usize, _: &mut String) -> Cell<'a> {
@@ -346,14 +373,27 @@ fn remote_url<'a>(ctx: &'a RowCtx, _: &mut StdRng, row: usize, _: &mut String) -
 }
 
 fn protocol<'a>(ctx: &'a RowCtx, _: &mut StdRng, row: usize, _: &mut String) -> Cell<'a> {
-    Cell::Str(if ctx.action[row] == DNS || ctx.dice[row] >= 92 { "Udp" } else { "Tcp" })
+    Cell::Str(if ctx.action[row] == DNS || ctx.dice[row] >= 92 {
+        "Udp"
+    } else {
+        "Tcp"
+    })
 }
 
-fn additional_fields<'a>(ctx: &'a RowCtx, rng: &mut StdRng, row: usize, buf: &mut String) -> Cell<'a> {
+fn additional_fields<'a>(
+    ctx: &'a RowCtx,
+    rng: &mut StdRng,
+    row: usize,
+    buf: &mut String,
+) -> Cell<'a> {
     let host = &ctx.site(row).host;
     match ctx.action[row] {
         DNS => {
-            let _ = write!(buf, r#"{{"query":"{host}","rcode":0,"rtt":{}}}"#, rng.random_range(1..80));
+            let _ = write!(
+                buf,
+                r#"{{"query":"{host}","rcode":0,"rtt":{}}}"#,
+                rng.random_range(1..80)
+            );
         }
         HTTP => {
             let ua = NORMAL_UAS[rng.random_range(0..NORMAL_UAS.len())];
@@ -395,7 +435,11 @@ fn parent_id<'a>(ctx: &'a RowCtx, _: &mut StdRng, row: usize, _: &mut String) ->
 }
 
 fn unique_id<'a>(ctx: &'a RowCtx, _: &mut StdRng, row: usize, buf: &mut String) -> Cell<'a> {
-    let _ = write!(buf, "{}", 1_000_000_000_000_000 + instance(ctx, row) % 8_000_000_000_000_000);
+    let _ = write!(
+        buf,
+        "{}",
+        1_000_000_000_000_000 + instance(ctx, row) % 8_000_000_000_000_000
+    );
     Cell::Buf
 }
 
@@ -406,7 +450,12 @@ fn creation_time<'a>(ctx: &'a RowCtx, _: &mut StdRng, row: usize, _: &mut String
 }
 
 /// Days before the process.
-fn parent_creation_time<'a>(ctx: &'a RowCtx, _: &mut StdRng, row: usize, _: &mut String) -> Cell<'a> {
+fn parent_creation_time<'a>(
+    ctx: &'a RowCtx,
+    _: &mut StdRng,
+    row: usize,
+    _: &mut String,
+) -> Cell<'a> {
     let day = ctx.time[row].div_euclid(DAY) * DAY;
     Cell::Time(day - DAY - ((instance(ctx, row) >> 24) % (6 * 86_400)) as i64 * SECOND)
 }

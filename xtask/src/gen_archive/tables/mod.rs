@@ -8,8 +8,8 @@ mod asim;
 mod csl;
 mod dne;
 
-use rand::rngs::StdRng;
 use rand::Rng;
+use rand::rngs::StdRng;
 
 use super::columns::{ColSpec, RowCtx, weighted_index};
 use super::plant::PlantKind;
@@ -78,8 +78,10 @@ pub fn make_ctx<'a>(
     };
     let n_sites = pools.sites.len() as f64;
     for _ in 0..n {
-        ctx.profile.push(weighted_index(def.profile_weights, rng) as u8);
-        ctx.action.push(weighted_index(def.action_weights, rng) as u8);
+        ctx.profile
+            .push(weighted_index(def.profile_weights, rng) as u8);
+        ctx.action
+            .push(weighted_index(def.action_weights, rng) as u8);
         let device = rng.random_range(0..pools.devices.len());
         ctx.device.push(device as u32);
         let user = if rng.random_ratio(85, 100) {

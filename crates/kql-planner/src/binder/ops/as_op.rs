@@ -6,7 +6,11 @@ use crate::bound::BoundTabular;
 use kql_syntax::Diagnostic;
 use kql_syntax::ast::Ident;
 
-pub(crate) fn bind(b: &mut Binder, input: BoundTabular, name: &Ident) -> Result<BoundTabular, Diagnostic> {
+pub(crate) fn bind(
+    b: &mut Binder,
+    input: BoundTabular,
+    name: &Ident,
+) -> Result<BoundTabular, Diagnostic> {
     b.define(&name.name, LetBinding::Tabular(input.clone()));
     Ok(input)
 }

@@ -5,7 +5,12 @@ use crate::bound::{BoundOp, BoundTabular};
 use kql_syntax::ast::{Expr, ExprKind};
 use kql_syntax::{Diagnostic, Span};
 
-pub(crate) fn bind(b: &mut Binder, input: BoundTabular, cols: &[Expr], span: Span) -> Result<BoundTabular, Diagnostic> {
+pub(crate) fn bind(
+    b: &mut Binder,
+    input: BoundTabular,
+    cols: &[Expr],
+    span: Span,
+) -> Result<BoundTabular, Diagnostic> {
     let _ = span;
     let projected = if cols.len() == 1 && matches!(cols[0].kind, ExprKind::Star) {
         input
@@ -13,7 +18,8 @@ pub(crate) fn bind(b: &mut Binder, input: BoundTabular, cols: &[Expr], span: Spa
         let mut items = Vec::new();
         for (i, c) in cols.iter().enumerate() {
             let v = b.bind_scalar(c, &input.columns)?;
-            let name = super::super::naming::derived_name(c).unwrap_or_else(|| format!("Column{}", i + 1));
+            let name =
+                super::super::naming::derived_name(c).unwrap_or_else(|| format!("Column{}", i + 1));
             if items.iter().any(|(n, _)| n == &name) {
                 return Err(super::duplicate_column(&name, c.span));
             }

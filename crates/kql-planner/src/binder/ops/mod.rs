@@ -34,7 +34,9 @@ pub(crate) fn bind_operator(
         OpKind::ProjectRename(pairs) => project::bind_rename(input, pairs),
         OpKind::ProjectReorder(keys) => project::bind_reorder(input, keys),
         OpKind::Extend(items) => project::bind_extend(b, input, items),
-        OpKind::Summarize { aggregates, by, .. } => summarize::bind(b, input, aggregates, by, op.span),
+        OpKind::Summarize { aggregates, by, .. } => {
+            summarize::bind(b, input, aggregates, by, op.span)
+        }
         OpKind::Count { name } => summarize::bind_count(input, name.as_ref()),
         OpKind::Take(n) => take::bind(b, input, n),
         OpKind::Top { count, by, .. } => sort::bind_top(b, input, count, by),

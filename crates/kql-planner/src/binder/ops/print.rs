@@ -17,7 +17,9 @@ pub(crate) fn bind_print(b: &mut Binder, items: &[NamedExpr]) -> Result<BoundTab
         let name = match item.names.as_slice() {
             [n] => n.name.clone(),
             [] => match &item.expr.kind {
-                kql_syntax::ast::ExprKind::Name(_) => derived_name(&item.expr).unwrap_or_else(|| format!("print_{i}")),
+                kql_syntax::ast::ExprKind::Name(_) => {
+                    derived_name(&item.expr).unwrap_or_else(|| format!("print_{i}"))
+                }
                 _ => format!("print_{i}"),
             },
             _ => {
@@ -48,9 +50,13 @@ pub(crate) fn bind_datatable(
     span: Span,
 ) -> Result<BoundTabular, Diagnostic> {
     if decls.is_empty() {
-        return Err(Diagnostic::at(Code::Syntax, span, "datatable needs at least one column"));
+        return Err(Diagnostic::at(
+            Code::Syntax,
+            span,
+            "datatable needs at least one column",
+        ));
     }
-    if values.len() % decls.len() != 0 {
+    if !values.len().is_multiple_of(decls.len()) {
         return Err(Diagnostic::at(
             Code::BadArgument,
             span,
@@ -70,7 +76,10 @@ pub(crate) fn bind_datatable(
         }
         rows.push(row);
     }
-    let columns = decls.iter().map(|d| BoundColumn::new(d.name.name.clone(), d.ty)).collect();
+    let columns = decls
+        .iter()
+        .map(|d| BoundColumn::new(d.name.name.clone(), d.ty))
+        .collect();
     Ok(BoundTabular {
         op: BoundOp::Values { rows },
         columns,

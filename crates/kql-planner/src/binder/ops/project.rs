@@ -54,7 +54,11 @@ fn bind_items(
     Ok(out)
 }
 
-pub(crate) fn bind_project(b: &mut Binder, input: BoundTabular, items: &[NamedExpr]) -> Result<BoundTabular, Diagnostic> {
+pub(crate) fn bind_project(
+    b: &mut Binder,
+    input: BoundTabular,
+    items: &[NamedExpr],
+) -> Result<BoundTabular, Diagnostic> {
     let mut names_gen = NameGen::default();
     let bound = bind_items(b, &input, items, &mut names_gen, &|_| false)?;
     for (i, (name, _)) in bound.iter().enumerate() {
@@ -65,10 +69,16 @@ pub(crate) fn bind_project(b: &mut Binder, input: BoundTabular, items: &[NamedEx
     Ok(project_node(input, bound))
 }
 
-pub(crate) fn bind_extend(b: &mut Binder, input: BoundTabular, items: &[NamedExpr]) -> Result<BoundTabular, Diagnostic> {
+pub(crate) fn bind_extend(
+    b: &mut Binder,
+    input: BoundTabular,
+    items: &[NamedExpr],
+) -> Result<BoundTabular, Diagnostic> {
     let mut names_gen = NameGen::default();
     let cols = input.columns.clone();
-    let bound = bind_items(b, &input, items, &mut names_gen, &|n| cols.iter().any(|c| c.name == n))?;
+    let bound = bind_items(b, &input, items, &mut names_gen, &|n| {
+        cols.iter().any(|c| c.name == n)
+    })?;
     let mut out = passthrough(&input.columns);
     for (name, v) in bound {
         // a replaced column moves to the end
@@ -93,7 +103,10 @@ fn no_match(p: &ColumnPattern, input: &BoundTabular) -> Diagnostic {
     }
 }
 
-pub(crate) fn bind_away(input: BoundTabular, patterns: &[ColumnPattern]) -> Result<BoundTabular, Diagnostic> {
+pub(crate) fn bind_away(
+    input: BoundTabular,
+    patterns: &[ColumnPattern],
+) -> Result<BoundTabular, Diagnostic> {
     for p in patterns {
         if !p.has_wildcard && !input.columns.iter().any(|c| c.name == p.pattern) {
             return Err(no_match(p, &input));
@@ -106,7 +119,10 @@ pub(crate) fn bind_away(input: BoundTabular, patterns: &[ColumnPattern]) -> Resu
     Ok(project_node(input, keep))
 }
 
-pub(crate) fn bind_keep(input: BoundTabular, patterns: &[ColumnPattern]) -> Result<BoundTabular, Diagnostic> {
+pub(crate) fn bind_keep(
+    input: BoundTabular,
+    patterns: &[ColumnPattern],
+) -> Result<BoundTabular, Diagnostic> {
     for p in patterns {
         if !p.has_wildcard && !input.columns.iter().any(|c| c.name == p.pattern) {
             return Err(no_match(p, &input));
@@ -119,7 +135,10 @@ pub(crate) fn bind_keep(input: BoundTabular, patterns: &[ColumnPattern]) -> Resu
     Ok(project_node(input, keep))
 }
 
-pub(crate) fn bind_rename(input: BoundTabular, pairs: &[RenamePair]) -> Result<BoundTabular, Diagnostic> {
+pub(crate) fn bind_rename(
+    input: BoundTabular,
+    pairs: &[RenamePair],
+) -> Result<BoundTabular, Diagnostic> {
     let mut items = passthrough(&input.columns);
     for pair in pairs {
         let Some(slot) = items.iter_mut().find(|(n, _)| *n == pair.old_name.name) else {
@@ -145,12 +164,18 @@ pub(crate) fn bind_rename(input: BoundTabular, pairs: &[RenamePair]) -> Result<B
     Ok(project_node(input, items))
 }
 
-pub(crate) fn bind_reorder(input: BoundTabular, keys: &[ReorderKey]) -> Result<BoundTabular, Diagnostic> {
+pub(crate) fn bind_reorder(
+    input: BoundTabular,
+    keys: &[ReorderKey],
+) -> Result<BoundTabular, Diagnostic> {
     let mut rest = passthrough(&input.columns);
     let mut first = Vec::new();
     for k in keys {
-        if !k.pattern.has_wildcard && !rest.iter().any(|(n, _)| *n == k.pattern.pattern)
-            && !first.iter().any(|(n, _): &(String, BExpr)| *n == k.pattern.pattern)
+        if !k.pattern.has_wildcard
+            && !rest.iter().any(|(n, _)| *n == k.pattern.pattern)
+            && !first
+                .iter()
+                .any(|(n, _): &(String, BExpr)| *n == k.pattern.pattern)
         {
             return Err(no_match(&k.pattern, &input));
         }

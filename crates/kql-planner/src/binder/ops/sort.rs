@@ -21,7 +21,11 @@ fn sort_expr(b: &mut Binder, input: &BoundTabular, key: &SortKey) -> Result<Sort
     Ok(SortExpr::new(v.expr, asc, nulls_first))
 }
 
-pub(crate) fn bind_sort(b: &mut Binder, input: BoundTabular, keys: &[SortKey]) -> Result<BoundTabular, Diagnostic> {
+pub(crate) fn bind_sort(
+    b: &mut Binder,
+    input: BoundTabular,
+    keys: &[SortKey],
+) -> Result<BoundTabular, Diagnostic> {
     let keys = keys
         .iter()
         .map(|k| sort_expr(b, &input, k))
@@ -36,7 +40,12 @@ pub(crate) fn bind_sort(b: &mut Binder, input: BoundTabular, keys: &[SortKey]) -
     })
 }
 
-pub(crate) fn bind_top(b: &mut Binder, input: BoundTabular, count: &Expr, by: &SortKey) -> Result<BoundTabular, Diagnostic> {
+pub(crate) fn bind_top(
+    b: &mut Binder,
+    input: BoundTabular,
+    count: &Expr,
+    by: &SortKey,
+) -> Result<BoundTabular, Diagnostic> {
     let n = constant_count(b, count, "top")?;
     let sorted = bind_sort(b, input, std::slice::from_ref(by))?;
     let columns = sorted.columns.clone();

@@ -41,7 +41,8 @@ pub(crate) fn bind(
         let v = b.bind_scalar(&item.expr, &input.columns)?;
         let name = match item.names.as_slice() {
             [n] => n.name.clone(),
-            [] => derived_name(&item.expr).unwrap_or_else(|| names_gen.column(&|n| names.iter().any(|t| t == n))),
+            [] => derived_name(&item.expr)
+                .unwrap_or_else(|| names_gen.column(&|n| names.iter().any(|t| t == n))),
             many => return Err(multi_name(many)),
         };
         if names.contains(&name) {
@@ -100,8 +101,13 @@ fn not_an_aggregate(item: &NamedExpr) -> Diagnostic {
 }
 
 /// `count [as Name]`: the number of rows, in a column named `Count`.
-pub(crate) fn bind_count(input: BoundTabular, name: Option<&Ident>) -> Result<BoundTabular, Diagnostic> {
-    let name = name.map(|n| n.name.clone()).unwrap_or_else(|| "Count".to_string());
+pub(crate) fn bind_count(
+    input: BoundTabular,
+    name: Option<&Ident>,
+) -> Result<BoundTabular, Diagnostic> {
+    let name = name
+        .map(|n| n.name.clone())
+        .unwrap_or_else(|| "Count".to_string());
     Ok(BoundTabular {
         columns: vec![BoundColumn::new(name.clone(), KqlType::Long)],
         op: BoundOp::Aggregate {

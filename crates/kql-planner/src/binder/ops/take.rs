@@ -16,7 +16,11 @@ pub(crate) fn constant_count(b: &mut Binder, n: &Expr, what: &str) -> Result<usi
     };
     match value {
         Some(i) if i >= 0 => Ok(usize::try_from(i).unwrap_or(usize::MAX)),
-        Some(_) => Err(Diagnostic::at(Code::BadArgument, n.span, format!("the row count of `{what}` cannot be negative"))),
+        Some(_) => Err(Diagnostic::at(
+            Code::BadArgument,
+            n.span,
+            format!("the row count of `{what}` cannot be negative"),
+        )),
         None => Err(Diagnostic::at(
             Code::NotConstant,
             n.span,
@@ -25,7 +29,11 @@ pub(crate) fn constant_count(b: &mut Binder, n: &Expr, what: &str) -> Result<usi
     }
 }
 
-pub(crate) fn bind(b: &mut Binder, input: BoundTabular, n: &Expr) -> Result<BoundTabular, Diagnostic> {
+pub(crate) fn bind(
+    b: &mut Binder,
+    input: BoundTabular,
+    n: &Expr,
+) -> Result<BoundTabular, Diagnostic> {
     let count = constant_count(b, n, "take")?;
     let columns = input.columns.clone();
     Ok(BoundTabular {

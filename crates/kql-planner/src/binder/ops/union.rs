@@ -86,7 +86,9 @@ pub(crate) fn bind(
                 };
                 match b.bind_tabular(t) {
                     Ok(bound) => sources.push((name, bound)),
-                    Err(e) if opts.fuzzy && matches!(e.code, Code::UnknownTable | Code::UnknownFunction) => {}
+                    Err(e)
+                        if opts.fuzzy
+                            && matches!(e.code, Code::UnknownTable | Code::UnknownFunction) => {}
                     Err(e) => return Err(e),
                 }
             }
@@ -116,7 +118,9 @@ pub(crate) fn bind(
         }
     }
     if opts.inner {
-        seen.retain(|(n, tys)| tys.len() == 1 && sources.iter().all(|(_, s)| s.column(n).is_some()));
+        seen.retain(|(n, tys)| {
+            tys.len() == 1 && sources.iter().all(|(_, s)| s.column(n).is_some())
+        });
     }
     // (output name, source column name, type)
     let mut out: Vec<(String, String, KqlType)> = Vec::new();
@@ -139,7 +143,10 @@ pub(crate) fn bind(
     for (source_name, s) in sources {
         let mut items: Vec<(String, BExpr)> = Vec::new();
         if let Some(sc) = &opts.source_column {
-            items.push((sc.clone(), BExpr::new(lit(source_name.clone()), KqlType::String)));
+            items.push((
+                sc.clone(),
+                BExpr::new(lit(source_name.clone()), KqlType::String),
+            ));
         }
         for (out_name, src_name, ty) in &out {
             let e = match s.column(src_name) {

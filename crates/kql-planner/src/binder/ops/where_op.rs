@@ -7,7 +7,11 @@ use crate::bound::{BoundOp, BoundTabular};
 use kql_syntax::Diagnostic;
 use kql_syntax::ast::Expr;
 
-pub(crate) fn bind(b: &mut Binder, input: BoundTabular, predicate: &Expr) -> Result<BoundTabular, Diagnostic> {
+pub(crate) fn bind(
+    b: &mut Binder,
+    input: BoundTabular,
+    predicate: &Expr,
+) -> Result<BoundTabular, Diagnostic> {
     let p = b.bind_scalar(predicate, &input.columns)?;
     let p = expect_bool(p, predicate.span, "the `where` predicate")?;
     let columns = input.columns.clone();

@@ -1,0 +1,92 @@
+//! The binary's contract: exit codes, diagnostics on stderr, formats, --now.
+
+use std::process::Command;
+
+fn kql(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_kql"))
+        .args(args)
+        .output()
+        .expect("the kql binary runs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).to_string(),
+        String::from_utf8_lossy(&out.stderr).to_string(),
+    )
+}
+
+#[test]
+fn runs_on_the_sample_archive_by_default() {
+    let (code, out, err) = kql(&["run", "CommonSecurityLog | count"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("Count:long"), "{out}");
+}
+
+#[test]
+fn now_is_settable_and_renders_as_iso() {
+    let (code, out, err) = kql(&[
+        "run",
+        "--now",
+        "2026-06-20T00:00:00Z",
+        "--format",
+        "csv",
+        "print n = now(), a = ago(1d)",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out, "n,a\n2026-06-20T00:00:00Z,2026-06-19T00:00:00Z\n");
+}
+
+#[test]
+fn a_bad_query_exits_non_zero_with_a_diagnostic() {
+    let (code, out, err) = kql(&["run", "CommonSecurityLog | where Nope == 1"]);
+    assert_eq!(code, 1);
+    assert!(out.is_empty());
+    assert!(err.contains("error[KQL2002]"), "{err}");
+    assert!(err.contains("^^^^"), "{err}");
+}
+
+#[test]
+fn a_missing_archive_is_a_clear_error() {
+    let (code, _, err) = kql(&["run", "--archive", "/nonexistent/archive", "print 1"]);
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("KQL5001") && err.contains("/nonexistent/archive"),
+        "{err}"
+    );
+}
+
+#[test]
+fn bad_now_is_a_clear_error() {
+    let (code, _, err) = kql(&["run", "--now", "yesterday", "print 1"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("--now"), "{err}");
+}
+
+#[test]
+fn tables_lists_schemas_with_kql_types() {
+    let (code, out, err) = kql(&["tables"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("DeviceNetworkEvents ("), "{out}");
+    assert!(out.contains("  AdditionalFields: dynamic"), "{out}");
+    assert!(out.contains("  TimeGenerated: datetime"), "{out}");
+}
+
+#[test]
+fn every_format_writes_something() {
+    for f in ["table", "csv", "json", "ndjson"] {
+        let (code, out, err) = kql(&["run", "--format", f, "print x = 1"]);
+        assert_eq!(code, 0, "{f}: {err}");
+        assert!(out.contains('1'), "{f}: {out}");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("r.parquet");
+    let (code, _, err) = kql(&[
+        "run",
+        "--format",
+        "parquet",
+        "-o",
+        path.to_str().unwrap(),
+        "print x = 1",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(std::fs::metadata(&path).unwrap().len() > 0);
+}
