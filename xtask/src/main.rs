@@ -3,6 +3,7 @@
 //! `cargo run -p xtask -- <command>`. This file only parses the command line and
 //! dispatches; each command lives in its own module.
 
+mod bench;
 mod gen_archive;
 
 use clap::{Parser, Subcommand};
@@ -18,12 +19,15 @@ struct Cli {
 enum Command {
     /// Write a synthetic Sentinel-like Parquet archive with planted hunt answers.
     GenArchive(gen_archive::Args),
+    /// Time the ThreatFox hunts through kql against hand-written DataFusion SQL.
+    Bench(bench::Args),
 }
 
 fn main() {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::GenArchive(args) => gen_archive::run(&args),
+        Command::Bench(args) => bench::run(&args),
     };
     if let Err(e) = result {
         eprintln!("xtask: error: {e}");

@@ -15,16 +15,25 @@ use serde_json::Value as Json;
 const MALICIOUS: [&str; 3] = ["195.20.239.136", "47.253.156.31", "60.165.167.98"];
 const ROWS: u64 = 3000;
 
-fn run(out: &Path, extra: &[&str]) -> bool {
-    Command::new(env!("CARGO_BIN_EXE_xtask"))
+/// Runs the generator; returns whether it succeeded and its stderr.
+fn run(out: &Path, extra: &[&str]) -> (bool, String) {
+    let output = Command::new(env!("CARGO_BIN_EXE_xtask"))
         .args(["gen-archive", "--rows", &ROWS.to_string(), "--seed", "7"])
         .args(["--plant-rate", "100", "--row-group-size", "500"])
         .args(extra)
         .arg("--out")
         .arg(out)
-        .status()
-        .expect("run xtask")
-        .success()
+        .output()
+        .expect("run xtask");
+    (
+        output.status.success(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+fn run_ok(out: &Path, extra: &[&str]) {
+    let (ok, stderr) = run(out, extra);
+    assert!(ok, "gen-archive {extra:?} failed:\n{stderr}");
 }
 
 /// All files under `dir`, relative, sorted.
@@ -87,8 +96,8 @@ fn gen_archive_end_to_end() {
     let root = Path::new(env!("CARGO_TARGET_TMPDIR")).join("gen_archive_e2e");
     let _ = fs::remove_dir_all(&root);
     let (a, b) = (root.join("a"), root.join("b"));
-    assert!(run(&a, &["--verify"]), "first run (with --verify) failed");
-    assert!(run(&b, &[]), "second run failed");
+    run_ok(&a, &["--verify"]);
+    run_ok(&b, &[]);
 
     // Determinism: byte-identical trees.
     let listing = files(&a);
@@ -101,8 +110,9 @@ fn gen_archive_end_to_end() {
         );
     }
     // An existing archive is not overwritten without --force.
-    assert!(!run(&a, &[]));
-    assert!(run(&b, &["--force"]));
+    let (ok, stderr) = run(&a, &[]);
+    assert!(!ok && stderr.contains("--force"), "{stderr}");
+    run_ok(&b, &["--force"]);
 
     let manifest = read_json(&a.join("_expected/manifest.json"));
     assert_eq!(manifest["seed"], 7);

@@ -377,7 +377,7 @@ async fn run_file(suite: &Suite, file: &Path, out: &mut Outcome) {
         async move { Ok::<_, KqlError>(KqlDb { session }) }
     });
     runner.with_validator(exact_validator);
-    runner.with_column_type_validator(strict_types);
+    runner.with_column_validator(strict_types);
     if suite.archive {
         runner.add_label(ARCHIVE_LABEL);
     }
