@@ -98,6 +98,9 @@ impl KqlSession {
         for udf in kql_functions::strings::all_string_match_udfs() {
             ctx.register_udf(udf);
         }
+        ctx.register_udf(datafusion::logical_expr::ScalarUDF::from(
+            kql_functions::tostring::ToStringUdf::default(),
+        ));
         Ok(KqlSession {
             archive,
             options,

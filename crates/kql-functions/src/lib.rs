@@ -3,3 +3,4 @@
 
 pub mod format;
 pub mod strings;
+pub mod tostring;

@@ -212,6 +212,10 @@ pub(crate) fn to_string_expr(v: BExpr) -> BExpr {
         KqlType::Guid | KqlType::Dynamic => {
             BExpr::new(coalesce(vec![v.expr, lit("")]), KqlType::String)
         }
+        KqlType::DateTime | KqlType::TimeSpan | KqlType::Real => BExpr::new(
+            kql_functions::tostring::tostring_expr(v.expr),
+            KqlType::String,
+        ),
         _ => BExpr::new(
             coalesce(vec![cast(v.expr, arrow_type(KqlType::String)), lit("")]),
             KqlType::String,
