@@ -74,11 +74,13 @@ fn name_prefix(name: &str) -> &str {
 }
 
 /// Kusto's default name of an unnamed aggregate: `count()` → `count_`,
-/// `sum(Bytes)` → `sum_Bytes`, `countif(...)` → `countif_`.
+/// `count(x)` → `count_x`, `sum(Bytes)` → `sum_Bytes`, `countif(...)` →
+/// `countif_` (summarize-operator.md: `count(x), countif(x > 0)` →
+/// `count_x`, `countif_`).
 pub(crate) fn default_name(call: &ast::Call) -> String {
     let prefix = name_prefix(&call.name.name);
     let arg = match call.name.name.as_str() {
-        "count" | "countif" => None,
+        "countif" => None,
         _ => call.args.first().and_then(|a| match &a.value.kind {
             ExprKind::Name(id) => Some(id.name.clone()),
             _ => super::naming::derived_name(&a.value),
@@ -121,8 +123,11 @@ pub(crate) fn bind_aggregate(
                 return Ok(BExpr::new(agg::count(lit(1i64)), KqlType::Long));
             }
             args_exact(name, call, 1, span)?;
-            let v = arg(b, 0)?;
-            Ok(BExpr::new(agg::count(v.expr), KqlType::Long))
+            // The argument is checked, but every record counts, null or not:
+            // "The standard count function includes null values in its count"
+            // (summarize-operator.md: count(y) over [null, 5] is 2).
+            arg(b, 0)?;
+            Ok(BExpr::new(agg::count(lit(1i64)), KqlType::Long))
         }
         "countif" => {
             args_exact(name, call, 1, span)?;
@@ -181,17 +186,35 @@ pub(crate) fn bind_aggregate(
             }
             let base = name.trim_end_matches("if");
             Ok(match base {
+                // sum, stdev and variance default to 0 when there is nothing to
+                // aggregate (summarize-operator.md, "Default values of
+                // aggregations"); avg stays null.
                 "sum" => match ty {
-                    KqlType::Int | KqlType::Long => BExpr::new(agg::sum(x), KqlType::Long),
+                    KqlType::Int | KqlType::Long => {
+                        BExpr::new(coalesce(vec![agg::sum(x), lit(0i64)]), KqlType::Long)
+                    }
                     KqlType::TimeSpan => BExpr::new(
-                        cast(agg::sum(x), crate::types::arrow_type(KqlType::TimeSpan)),
+                        cast(
+                            coalesce(vec![agg::sum(x), lit(0i64)]),
+                            crate::types::arrow_type(KqlType::TimeSpan),
+                        ),
                         KqlType::TimeSpan,
                     ),
+                    KqlType::Real => BExpr::new(coalesce(vec![agg::sum(x), lit(0.0f64)]), ty),
                     _ => BExpr::new(agg::sum(x), ty),
                 },
                 "avg" => BExpr::new(agg::avg(cast(x, DataType::Float64)), KqlType::Real),
-                "stdev" => BExpr::new(agg::stddev(cast(x, DataType::Float64)), KqlType::Real),
-                _ => BExpr::new(agg::var_sample(cast(x, DataType::Float64)), KqlType::Real),
+                "stdev" => BExpr::new(
+                    coalesce(vec![agg::stddev(cast(x, DataType::Float64)), lit(0.0f64)]),
+                    KqlType::Real,
+                ),
+                _ => BExpr::new(
+                    coalesce(vec![
+                        agg::var_sample(cast(x, DataType::Float64)),
+                        lit(0.0f64),
+                    ]),
+                    KqlType::Real,
+                ),
             })
         }
         "min" | "max" | "minif" | "maxif" => {

@@ -42,17 +42,17 @@ pub(crate) fn bind_scalar(
             operators::bind_has_list(b, expr, *op, list, row, e.span)
         }
         ExprKind::Call(call) => bind_call(b, call, row, e.span),
+        // `$left.Col` parses as a member access on `$left`.
+        ExprKind::Member { target, .. } if matches!(target.kind, ExprKind::JoinSide(_)) => {
+            Err(join_side_outside_join(e.span))
+        }
         ExprKind::Member { .. } | ExprKind::Index { .. } => Err(Diagnostic::at(
             Code::UnsupportedFeature,
             e.span,
             "access into dynamic values (`x.name`, `x[0]`) is not supported yet",
         )
         .with_hint("dynamic property and index access comes with the function library")),
-        ExprKind::JoinSide(_) => Err(Diagnostic::at(
-            Code::Syntax,
-            e.span,
-            "`$left` / `$right` can only be used in the `on` clause of a join",
-        )),
+        ExprKind::JoinSide(_) => Err(join_side_outside_join(e.span)),
         ExprKind::Star => Err(Diagnostic::at(
             Code::Syntax,
             e.span,
@@ -67,6 +67,15 @@ pub(crate) fn bind_scalar(
             .with_hint("use toscalar(...) to turn a one-row, one-column table into a value"))
         }
     }
+}
+
+fn join_side_outside_join(span: Span) -> Diagnostic {
+    Diagnostic::at(
+        Code::Syntax,
+        span,
+        "`$left` / `$right` can only be used in the `on` clause of a join",
+    )
+    .with_hint("outside a join, refer to the column by its name alone")
 }
 
 fn bind_name(b: &mut Binder, id: &ast::Ident, row: &[BoundColumn]) -> Result<BExpr, Diagnostic> {
@@ -88,7 +97,7 @@ fn bind_name(b: &mut Binder, id: &ast::Ident, row: &[BoundColumn]) -> Result<BEx
         }
         Some(LetBinding::Function(f)) if f.params.is_empty() => {
             let f = f.clone();
-            return match b.call_user_function(&id.name, &f, &[], id.span)? {
+            return match b.call_user_function(&id.name, &f, &[], row, id.span)? {
                 super::Bound::Scalar(s) => Ok(s),
                 super::Bound::Tabular(_) => Err(Diagnostic::at(
                     Code::NotScalar,
@@ -144,7 +153,7 @@ fn bind_call(
     let name = call.name.name.as_str();
     if let Some(LetBinding::Function(f)) = b.lookup_let(name) {
         let f = f.clone();
-        return match b.call_user_function(name, &f, &call.args, span)? {
+        return match b.call_user_function(name, &f, &call.args, row, span)? {
             super::Bound::Scalar(s) => Ok(s),
             super::Bound::Tabular(_) => Err(Diagnostic::at(
                 Code::NotScalar,
@@ -158,7 +167,10 @@ fn bind_call(
             Code::BadArgument,
             span,
             format!("aggregation function '{name}()' can only be used in `summarize`"),
-        ));
+        )
+        .with_hint(format!(
+            "aggregate first, e.g. `| summarize r = {name}(...) by ...`, then use `r`"
+        )));
     }
     functions::bind_function(b, call, row, span)
 }

@@ -215,7 +215,8 @@ pub(crate) fn bind_function(
                 return Err(type_error(
                     args[0].value.span,
                     &format!("ago() needs a timespan, got {}", d.ty.as_str()),
-                ));
+                )
+                .with_hint("write a timespan such as `1d`, `24h` or `30m`"));
             }
             Ok(BExpr::new(
                 cast(
@@ -412,7 +413,8 @@ fn unknown_function(name: &str, span: Span) -> Diagnostic {
             Code::UnsupportedFunction,
             span,
             format!("function '{name}()' is not supported yet"),
-        );
+        )
+        .with_hint("see the function support table in the README");
     }
     let close = suggest(
         name,
@@ -480,25 +482,32 @@ pub(crate) fn bin(v: BExpr, size: BExpr, span: Span) -> Result<BExpr, Diagnostic
             ),
         )
     };
+    // "Null values, a null bin size, or a negative bin size will result in
+    // null" (bin-function.md); a zero size too (instead of a division error).
+    let positive = |s: Expr, zero: Expr| -> Result<Expr, Diagnostic> {
+        when(s.clone().gt(zero), s)
+            .end()
+            .map_err(|e| Diagnostic::internal("bind", e))
+    };
     match (v.ty, size.ty) {
         (KqlType::DateTime | KqlType::TimeSpan, KqlType::TimeSpan) => {
             let ty = v.ty;
             let e = floor_int(
                 cast(v.expr, DataType::Int64),
-                cast(size.expr, DataType::Int64),
+                positive(cast(size.expr, DataType::Int64), lit(0i64))?,
             );
             Ok(BExpr::new(cast(e, arrow_type(ty)), ty))
         }
         (KqlType::Int | KqlType::Long, KqlType::Int | KqlType::Long) => {
             let e = floor_int(
                 cast(v.expr, DataType::Int64),
-                cast(size.expr, DataType::Int64),
+                positive(cast(size.expr, DataType::Int64), lit(0i64))?,
             );
             Ok(BExpr::new(e, KqlType::Long))
         }
         (a, b) if is_numeric(a) && is_numeric(b) => {
             let x = cast(v.expr, DataType::Float64);
-            let s = cast(size.expr, DataType::Float64);
+            let s = positive(cast(size.expr, DataType::Float64), lit(0.0f64))?;
             let e = binary_expr(
                 datafusion::functions::math::expr_fn::floor(binary_expr(
                     x,

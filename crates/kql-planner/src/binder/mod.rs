@@ -104,6 +104,25 @@ impl<'a> Binder<'a> {
         self.scopes.iter().rev().find_map(|s| s.get(name))
     }
 
+    /// Names of the `let`s in scope that stand for tables: tabular values
+    /// and views / functions without parameters.
+    pub(crate) fn tabular_let_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = Vec::new();
+        for scope in &self.scopes {
+            for name in scope.keys() {
+                if !names.contains(name) {
+                    names.push(name.clone());
+                }
+            }
+        }
+        names.retain(|n| match self.lookup_let(n) {
+            Some(LetBinding::Tabular(_)) => true,
+            Some(LetBinding::Function(f)) => f.params.is_empty() && self.body_is_tabular(f),
+            _ => false,
+        });
+        names
+    }
+
     pub(crate) fn define(&mut self, name: &str, binding: LetBinding) {
         self.scopes
             .last_mut()
@@ -211,6 +230,12 @@ impl<'a> Binder<'a> {
             ExprKind::Source(op) => ops::bind_source(self, op),
             ExprKind::Name(id) => self.bind_table_name(id),
             ExprKind::Call(call) => self.bind_tabular_call(call, e.span),
+            _ if is_cross_resource(e) => Err(Diagnostic::at(
+                Code::UnsupportedFeature,
+                e.span,
+                "cross-resource queries (`workspace()`, `app()`, `cluster()`, `database()`, `adx()`) are not supported",
+            )
+            .with_hint("the archive holds one workspace's tables: name the table alone")),
             _ => Err(Diagnostic::at(
                 Code::NotTabular,
                 e.span,
@@ -224,7 +249,7 @@ impl<'a> Binder<'a> {
             Some(LetBinding::Tabular(t)) => return Ok(t),
             Some(LetBinding::Function(f)) => {
                 return self
-                    .call_user_function(&id.name, &f, &[], id.span)?
+                    .call_user_function(&id.name, &f, &[], &[], id.span)?
                     .into_tabular(id.span);
             }
             Some(LetBinding::Scalar(_)) => {
@@ -232,7 +257,8 @@ impl<'a> Binder<'a> {
                     Code::NotTabular,
                     id.span,
                     format!("'{}' is a scalar `let` value, not a table", id.name),
-                ));
+                )
+                .with_hint(format!("to show its value, use `print {}`", id.name)));
             }
             None => {}
         }
@@ -304,7 +330,7 @@ impl<'a> Binder<'a> {
             }
             _ => match self.lookup_let(name).cloned() {
                 Some(LetBinding::Function(f)) => self
-                    .call_user_function(name, &f, &call.args, span)?
+                    .call_user_function(name, &f, &call.args, &[], span)?
                     .into_tabular(span),
                 _ => {
                     if functions::is_known_scalar(name) || aggregates::is_aggregate(name) {
@@ -331,11 +357,15 @@ impl<'a> Binder<'a> {
     /// Call a user function defined with `let f = (params) { body }`:
     /// arguments are bound in the caller's scope, then the body is bound in a
     /// new scope holding the parameters.
+    /// `row` is the caller's row: scalar arguments may read its columns
+    /// (`extend r = MultiplyByN(x, 5)`); the body itself sees only the
+    /// parameters and the `let`s in scope.
     pub(crate) fn call_user_function(
         &mut self,
         name: &str,
         f: &FunctionDef,
         args: &[ast::Arg],
+        row: &[BoundColumn],
         span: Span,
     ) -> Result<Bound, Diagnostic> {
         if self.call_depth > 64 {
@@ -390,7 +420,7 @@ impl<'a> Binder<'a> {
                     LetBinding::Tabular(self.bind_tabular(&arg.value)?)
                 }
                 ast::ParamType::Scalar(ty) => {
-                    let v = self.bind_scalar(&arg.value, &[])?;
+                    let v = self.bind_scalar(&arg.value, row)?;
                     LetBinding::Scalar(expr::coerce_to(v, *ty, arg.value.span)?)
                 }
             };
@@ -453,6 +483,18 @@ impl<'a> Binder<'a> {
         row: &[BoundColumn],
     ) -> Result<BExpr, Diagnostic> {
         expr::bind_scalar(self, e, row)
+    }
+}
+
+/// `workspace("ws").Table`, `cluster("c").database("d").Table`, ...
+fn is_cross_resource(e: &ast::Expr) -> bool {
+    match &e.kind {
+        ExprKind::Member { target, .. } => is_cross_resource(target),
+        ExprKind::Call(c) => matches!(
+            c.name.name.as_str(),
+            "workspace" | "app" | "cluster" | "database" | "adx" | "arg"
+        ),
+        _ => false,
     }
 }
 

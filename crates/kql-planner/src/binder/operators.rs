@@ -37,6 +37,14 @@ pub(crate) fn bind_unary(
         UnaryOp::Plus => numeric_or_timespan(v, span, "unary +"),
         UnaryOp::Neg => {
             let v = numeric_or_timespan(v, span, "unary -")?;
+            if v.ty == KqlType::TimeSpan {
+                // Arrow cannot negate a duration: negate its nanoseconds.
+                let ns = Expr::Negative(Box::new(cast(v.expr, DataType::Int64)));
+                return Ok(BExpr::new(
+                    cast(ns, arrow_type(KqlType::TimeSpan)),
+                    KqlType::TimeSpan,
+                ));
+            }
             Ok(BExpr::new(Expr::Negative(Box::new(v.expr)), v.ty))
         }
         UnaryOp::Not => not_expr(v, span),
@@ -58,6 +66,17 @@ fn numeric_or_timespan(v: BExpr, span: Span, what: &str) -> Result<BExpr, Diagno
 pub(crate) fn not_expr(v: BExpr, span: Span) -> Result<BExpr, Diagnostic> {
     let v = expect_bool(v, span, "not()")?;
     Ok(BExpr::new(Expr::Not(Box::new(v.expr)), KqlType::Bool))
+}
+
+/// "an int", "a string", ... for messages.
+pub(crate) fn with_article(ty: KqlType) -> String {
+    let name = ty.as_str();
+    let article = if name.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        "an"
+    } else {
+        "a"
+    };
+    format!("{article} {name}")
 }
 
 pub(crate) fn type_error(span: Span, msg: &str) -> Diagnostic {
@@ -136,12 +155,16 @@ pub(crate) fn compare(op: BinaryOp, l: BExpr, r: BExpr, span: Span) -> Result<BE
         type_error(
             span,
             &format!(
-                "cannot compare a {} with a {}",
-                l.ty.as_str(),
-                r.ty.as_str()
+                "cannot compare {} with {}",
+                with_article(l.ty),
+                with_article(r.ty)
             ),
         )
+        .with_hint(conversion_hint(l.ty, r.ty))
     })?;
+    // A side written as a non-null constant can never be null.
+    let not_null = |v: &BExpr| matches!(&v.literal, Some(l) if !matches!(l, Literal::Null(_)));
+    let both_may_be_null = !not_null(&l) && !not_null(&r);
     let (l, r) = (cast_to(l, common), cast_to(r, common));
     let o = match op {
         BinaryOp::Eq => Operator::Eq,
@@ -151,15 +174,54 @@ pub(crate) fn compare(op: BinaryOp, l: BExpr, r: BExpr, span: Span) -> Result<BE
         BinaryOp::Gt => Operator::Gt,
         _ => Operator::GtEq,
     };
+    let both_null = l.expr.clone().is_null().and(r.expr.clone().is_null());
     let raw = binary_expr(l.expr, o, r.expr);
     let expr = match (o, common) {
         // Strings are never null, so equality is already two-valued.
         (Operator::Eq | Operator::NotEq, KqlType::String) => raw,
-        (Operator::Eq, _) => two_valued(raw, false),
-        (Operator::NotEq, _) => two_valued(raw, true),
+        (Operator::Eq | Operator::NotEq, _) => {
+            let e = two_valued(raw, o == Operator::NotEq);
+            if both_may_be_null {
+                null_if_both_null(both_null, e)?
+            } else {
+                e
+            }
+        }
         _ => raw,
     };
     Ok(BExpr::new(expr, KqlType::Bool))
+}
+
+/// "convert one side first, e.g. with toint() or tostring()".
+fn conversion_hint(a: KqlType, b: KqlType) -> String {
+    let conv = |t: KqlType| match t {
+        KqlType::Int => "toint()",
+        KqlType::Long => "tolong()",
+        KqlType::Real | KqlType::Decimal => "todouble()",
+        KqlType::DateTime => "todatetime()",
+        KqlType::TimeSpan => "totimespan()",
+        KqlType::Bool => "tobool()",
+        _ => "tostring()",
+    };
+    let (ca, cb) = (conv(a), conv(b));
+    if ca == cb {
+        format!("convert one side first, e.g. with {ca}")
+    } else {
+        format!("convert one side first, e.g. with {ca} or {cb}")
+    }
+}
+
+/// `==` / `!=` of two nulls is null, of one null false / true
+/// (scalar-data-types/null-values.md, "Equality and inequality of null
+/// values"): `CASE WHEN l IS NULL AND r IS NULL THEN NULL ELSE e END`.
+/// Lowering strips this wrapper too inside `where`.
+fn null_if_both_null(both_null: Expr, e: Expr) -> Result<Expr, Diagnostic> {
+    datafusion::logical_expr::when(
+        both_null,
+        Expr::Literal(datafusion::common::ScalarValue::Boolean(None), None),
+    )
+    .otherwise(e)
+    .map_err(|e| Diagnostic::internal("bind", e))
 }
 
 /// A predicate that is `when_null` instead of null when an operand is null.
@@ -168,6 +230,22 @@ pub(crate) fn compare(op: BinaryOp, l: BExpr, r: BExpr, span: Span) -> Result<BE
 /// comparison.
 pub(crate) fn two_valued(pred: Expr, when_null: bool) -> Expr {
     coalesce(vec![pred, lit(when_null)])
+}
+
+/// Kusto's modulo is "a small non-negative number": `0 <= n % d < abs(d)`,
+/// so `-14 % 12` is 10 (numerical-operators.md). DataFusion's `%` takes the
+/// sign of the dividend, so fold it into range.
+fn kusto_modulo(n: Expr, d: Expr) -> Expr {
+    let abs_d = datafusion::functions::math::expr_fn::abs(d.clone());
+    binary_expr(
+        binary_expr(
+            binary_expr(n, Operator::Modulo, d),
+            Operator::Plus,
+            abs_d.clone(),
+        ),
+        Operator::Modulo,
+        abs_d,
+    )
 }
 
 fn arithmetic(op: BinaryOp, l: BExpr, r: BExpr, span: Span) -> Result<BExpr, Diagnostic> {
@@ -181,6 +259,9 @@ fn arithmetic(op: BinaryOp, l: BExpr, r: BExpr, span: Span) -> Result<BExpr, Dia
     };
     if let Some(t) = numeric_common(l.ty, r.ty) {
         let (l, r) = (cast_to(l, t), cast_to(r, t));
+        if o == Operator::Modulo {
+            return Ok(BExpr::new(kusto_modulo(l.expr, r.expr), t));
+        }
         return Ok(BExpr::new(binary_expr(l.expr, o, r.expr), t));
     }
     let ns = |v: BExpr| cast(v.expr, DataType::Int64);
@@ -192,7 +273,8 @@ fn arithmetic(op: BinaryOp, l: BExpr, r: BExpr, span: Span) -> Result<BExpr, Dia
         }
         (Operator::Plus, TimeSpan, DateTime) => Ok(result(binary_expr(ns(l), o, ns(r)), DateTime)),
         (Operator::Minus, DateTime, DateTime) => Ok(result(binary_expr(ns(l), o, ns(r)), TimeSpan)),
-        (Operator::Plus | Operator::Minus | Operator::Modulo, TimeSpan, TimeSpan) => {
+        (Operator::Modulo, TimeSpan, TimeSpan) => Ok(result(kusto_modulo(ns(l), ns(r)), TimeSpan)),
+        (Operator::Plus | Operator::Minus, TimeSpan, TimeSpan) => {
             Ok(result(binary_expr(ns(l), o, ns(r)), TimeSpan))
         }
         (Operator::Divide, TimeSpan, TimeSpan) => Ok(BExpr::new(

@@ -46,8 +46,10 @@ pub fn lower_subquery(
     if case_insensitive {
         e = datafusion::functions::string::expr_fn::lower(e);
     }
+    // A fresh name: reusing the column's own name for `lower(name)` makes
+    // DataFusion's NOT IN decorrelation project two columns with one name.
     lower_node(t, catalog)?
-        .project(vec![e.alias(c.name.clone())])
+        .project(vec![e.alias("__kql_in_value")])
         .map_err(df_err)?
         .build()
         .map_err(df_err)
@@ -183,9 +185,22 @@ fn lower_range(
 }
 
 /// In a filter, null and false both drop the row, so at positive positions
-/// (under `and`/`or`, not under `not`) `coalesce(p, false)` is just `p`.
+/// (under `and`/`or`, not under `not`) `coalesce(p, false)` is just `p`, and
+/// so is the binder's `CASE WHEN <both null> THEN NULL ELSE coalesce(p, false)
+/// END` for `==` between two nullable values.
 pub(crate) fn strip_two_valued(e: Expr) -> Expr {
     match e {
+        Expr::Case(c)
+            if c.expr.is_none()
+                && c.when_then_expr.len() == 1
+                && matches!(
+                    c.when_then_expr[0].1.as_ref(),
+                    Expr::Literal(ScalarValue::Boolean(None), _)
+                )
+                && c.else_expr.as_deref().is_some_and(is_coalesce_false) =>
+        {
+            strip_two_valued(*c.else_expr.expect("checked"))
+        }
         Expr::BinaryExpr(BinaryExpr { left, op, right })
             if matches!(op, Operator::And | Operator::Or) =>
         {
@@ -195,16 +210,20 @@ pub(crate) fn strip_two_valued(e: Expr) -> Expr {
                 right: Box::new(strip_two_valued(*right)),
             })
         }
-        Expr::ScalarFunction(f)
-            if f.func.name() == "coalesce"
-                && f.args.len() == 2
-                && matches!(
-                    &f.args[1],
-                    Expr::Literal(ScalarValue::Boolean(Some(false)), _)
-                ) =>
-        {
+        Expr::ScalarFunction(f) if is_coalesce_false(&Expr::ScalarFunction(f.clone())) => {
             strip_two_valued(f.args[0].clone())
         }
         other => other,
     }
+}
+
+/// `coalesce(p, false)`: the binder's two-valued wrapper.
+fn is_coalesce_false(e: &Expr) -> bool {
+    matches!(e, Expr::ScalarFunction(f)
+    if f.func.name() == "coalesce"
+        && f.args.len() == 2
+        && matches!(
+            &f.args[1],
+            Expr::Literal(ScalarValue::Boolean(Some(false)), _)
+        ))
 }

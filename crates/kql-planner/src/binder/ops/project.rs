@@ -5,9 +5,10 @@
 //! new one at the end (Kusto's rule); `project` keeps exactly what it lists,
 //! in order.
 
+use super::super::expr::column_expr;
 use super::super::naming::{NameGen, derived_name};
 use super::{Binder, duplicate_column, passthrough, project_node};
-use crate::bound::{BExpr, BoundTabular};
+use crate::bound::{BExpr, BoundColumn, BoundTabular};
 use kql_syntax::ast::{ColumnPattern, NamedExpr, RenamePair, ReorderKey, SortOrder};
 use kql_syntax::diagnostic::suggest;
 use kql_syntax::{Code, Diagnostic};
@@ -25,16 +26,49 @@ pub(crate) fn matches_pattern(pattern: &str, name: &str) -> bool {
 }
 
 /// Bind `[name =] expr` items over `input`; unnamed ones get Kusto's names.
+///
+/// An item may use a column defined by an earlier item of the same operator
+/// (`extend y = x + 1, z = y * 10`), and sees its new value. When one does,
+/// the earlier items are first computed in a projection of their own (returned
+/// as the new input), and from then on they are plain columns of it.
 fn bind_items(
     b: &mut Binder,
-    input: &BoundTabular,
+    mut input: BoundTabular,
     items: &[NamedExpr],
     names: &mut NameGen,
     taken: &dyn Fn(&str) -> bool,
-) -> Result<Vec<(String, BExpr)>, Diagnostic> {
+) -> Result<(BoundTabular, Vec<(String, BExpr)>), Diagnostic> {
     let mut out: Vec<(String, BExpr)> = Vec::new();
     for item in items {
-        let v = b.bind_scalar(&item.expr, &input.columns)?;
+        // The row this item sees: the input, with the earlier items in place.
+        let mut row = input.columns.clone();
+        for (n, v) in &out {
+            match row.iter_mut().find(|c| c.name == *n) {
+                Some(c) => c.ty = v.ty,
+                None => row.push(BoundColumn::new(n.clone(), v.ty)),
+            }
+        }
+        let v = b.bind_scalar(&item.expr, &row)?;
+        // Earlier items whose value is not already a column of `input`.
+        let computed = |n: &str, e: &BExpr| {
+            e.expr != column_expr(n) || !input.columns.iter().any(|c| c.name == n)
+        };
+        let uses_earlier = v
+            .expr
+            .column_refs()
+            .iter()
+            .any(|c| out.iter().any(|(n, e)| *n == c.name && computed(n, e)));
+        if uses_earlier {
+            let mut proj = passthrough(&input.columns);
+            for (n, e) in &out {
+                proj.retain(|(p, _)| p != n);
+                proj.push((n.clone(), e.clone()));
+            }
+            input = project_node(input, proj);
+            for (n, e) in &mut out {
+                *e = BExpr::new(column_expr(n), e.ty);
+            }
+        }
         let name = match item.names.as_slice() {
             [] => match derived_name(&item.expr) {
                 Some(n) => n,
@@ -51,7 +85,7 @@ fn bind_items(
         };
         out.push((name, v));
     }
-    Ok(out)
+    Ok((input, out))
 }
 
 pub(crate) fn bind_project(
@@ -60,7 +94,7 @@ pub(crate) fn bind_project(
     items: &[NamedExpr],
 ) -> Result<BoundTabular, Diagnostic> {
     let mut names_gen = NameGen::default();
-    let bound = bind_items(b, &input, items, &mut names_gen, &|_| false)?;
+    let (input, bound) = bind_items(b, input, items, &mut names_gen, &|_| false)?;
     for (i, (name, _)) in bound.iter().enumerate() {
         if bound[..i].iter().any(|(n, _)| n == name) {
             return Err(duplicate_column(name, items[i].span));
@@ -76,7 +110,7 @@ pub(crate) fn bind_extend(
 ) -> Result<BoundTabular, Diagnostic> {
     let mut names_gen = NameGen::default();
     let cols = input.columns.clone();
-    let bound = bind_items(b, &input, items, &mut names_gen, &|n| {
+    let (input, bound) = bind_items(b, input, items, &mut names_gen, &|n| {
         cols.iter().any(|c| c.name == n)
     })?;
     let mut out = passthrough(&input.columns);

@@ -46,7 +46,7 @@ pub(crate) fn bind_top(
     count: &Expr,
     by: &SortKey,
 ) -> Result<BoundTabular, Diagnostic> {
-    let n = constant_count(b, count, "top")?;
+    let n = constant_count(b, count, &input.columns, "top")?;
     let sorted = bind_sort(b, input, std::slice::from_ref(by))?;
     let columns = sorted.columns.clone();
     Ok(BoundTabular {

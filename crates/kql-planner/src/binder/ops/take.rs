@@ -1,13 +1,20 @@
 //! `take N` / `limit N`: any N rows.
 
 use super::Binder;
-use crate::bound::{BoundOp, BoundTabular};
+use crate::bound::{BoundColumn, BoundOp, BoundTabular};
 use kql_syntax::ast::{Expr, ExprKind, Literal};
 use kql_syntax::{Code, Diagnostic};
 
-/// A non-negative constant row count (a literal or a `let` constant).
-pub(crate) fn constant_count(b: &mut Binder, n: &Expr, what: &str) -> Result<usize, Diagnostic> {
-    let v = b.bind_scalar(n, &[])?;
+/// A non-negative constant row count (a literal or a `let` constant). It is
+/// bound over the input's columns (`row`) so that naming a column is reported
+/// as "not a constant" rather than as an unknown name.
+pub(crate) fn constant_count(
+    b: &mut Binder,
+    n: &Expr,
+    row: &[BoundColumn],
+    what: &str,
+) -> Result<usize, Diagnostic> {
+    let v = b.bind_scalar(n, row)?;
     let value = match (&n.kind, &v.literal) {
         (_, Some(Literal::Long(i))) => Some(*i),
         (_, Some(Literal::Int(i))) => Some(i64::from(*i)),
@@ -25,7 +32,10 @@ pub(crate) fn constant_count(b: &mut Binder, n: &Expr, what: &str) -> Result<usi
             Code::NotConstant,
             n.span,
             format!("the row count of `{what}` must be a constant integer"),
-        )),
+        )
+        .with_hint(format!(
+            "write a number (`{what} 10`) or a `let` constant defined before the query"
+        ))),
     }
 }
 
@@ -34,7 +44,7 @@ pub(crate) fn bind(
     input: BoundTabular,
     n: &Expr,
 ) -> Result<BoundTabular, Diagnostic> {
-    let count = constant_count(b, n, "take")?;
+    let count = constant_count(b, n, &input.columns, "take")?;
     let columns = input.columns.clone();
     Ok(BoundTabular {
         op: BoundOp::Limit {

@@ -37,6 +37,17 @@ fn options(params: &[OpParam]) -> Result<Options, Diagnostic> {
             ("isfuzzy", Some(v)) => o.fuzzy = v.eq_ignore_ascii_case("true"),
             ("withsource", Some(v)) => o.source_column = Some(v.to_string()),
             (n, _) if n.starts_with("hint.") => {}
+            (n @ ("kind" | "isfuzzy" | "withsource"), v) => {
+                return Err(Diagnostic::at(
+                    Code::BadArgument,
+                    p.span,
+                    match v {
+                        Some(v) => format!("invalid value '{v}' for the union parameter '{n}'"),
+                        None => format!("invalid value for the union parameter '{n}'"),
+                    },
+                )
+                .with_hint("union takes kind=inner|outer, withsource=Name, isfuzzy=true|false"));
+            }
             (n, _) => {
                 return Err(Diagnostic::at(
                     Code::BadArgument,
@@ -66,15 +77,27 @@ pub(crate) fn bind(
     for (i, t) in tables.iter().enumerate() {
         match &t.kind {
             ExprKind::Name(id) if id.name.contains('*') => {
-                let mut names: Vec<String> = b
-                    .catalog
-                    .table_names()
-                    .into_iter()
+                // Tabular `let`s and views match too (union-operator.md:
+                // `union isfuzzy=true View*, SomeView*, OtherView*`); they
+                // shadow tables of the same name.
+                let lets = b.tabular_let_names();
+                let mut names: Vec<String> = lets
+                    .iter()
+                    .cloned()
+                    .chain(b.catalog.table_names())
                     .filter(|n| super::matches_pattern(&id.name, n))
                     .collect();
                 names.sort();
+                names.dedup();
                 for n in names {
-                    if let Some(cols) = b.catalog.table(&n) {
+                    if lets.contains(&n) {
+                        let ident = kql_syntax::ast::Ident {
+                            name: n.clone(),
+                            span: id.span,
+                        };
+                        let bound = b.bind_table_name(&ident)?;
+                        sources.push((n, bound));
+                    } else if let Some(cols) = b.catalog.table(&n) {
                         sources.push((n.clone(), super::scan(&n, cols)));
                     }
                 }
@@ -129,7 +152,22 @@ pub(crate) fn bind(
             out.push((name.clone(), name.clone(), tys[0]));
         } else {
             for ty in tys {
-                out.push((format!("{name}_{}", ty.as_str()), name.clone(), *ty));
+                // A generated name that another column already has gets a
+                // numeric suffix: x_long1 when x_long exists (union-operator.md).
+                let base = format!("{name}_{}", ty.as_str());
+                let taken = |n: &str| {
+                    seen.iter().any(|(s, t)| t.len() == 1 && s == n)
+                        || out.iter().any(|(o, _, _)| o == n)
+                };
+                let unique = if taken(&base) {
+                    (1..)
+                        .map(|i| format!("{base}{i}"))
+                        .find(|n| !taken(n))
+                        .expect("an unused name exists")
+                } else {
+                    base
+                };
+                out.push((unique, name.clone(), *ty));
             }
         }
     }
