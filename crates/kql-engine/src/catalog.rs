@@ -2,7 +2,7 @@
 //! loaded (footers read) before binding, so binding itself stays pure.
 //!
 //! Collection is lexical: every identifier-like word of the query text that
-//! names a table folder is loaded. That over-approximates (a column that
+//! names a table folder (or matches it, for a `Device*` wildcard) is loaded. That over-approximates (a column that
 //! shares a table's name loads the table too) but never misses a table, and a
 //! corrupt file only fails the queries that name its table.
 
@@ -24,8 +24,25 @@ impl SessionCatalog {
     pub fn resolve(archive: &Archive, query: &str) -> Result<SessionCatalog, Diagnostic> {
         let mut loaded = BTreeMap::new();
         for word in words(query) {
-            if archive.tables.contains_key(word) && !loaded.contains_key(word) {
-                loaded.insert(word.to_string(), archive.load_table(word)?);
+            let names: Vec<&String> = if word.contains('*') {
+                // a wildcard union source (`Device*`, `*Logs`, `*`)
+                archive
+                    .tables
+                    .keys()
+                    .filter(|n| kql_planner::binder::matches_wildcard(word, n))
+                    .collect()
+            } else {
+                archive
+                    .tables
+                    .get_key_value(word)
+                    .map(|(k, _)| k)
+                    .into_iter()
+                    .collect()
+            };
+            for name in names {
+                if !loaded.contains_key(name) {
+                    loaded.insert(name.clone(), archive.load_table(name)?);
+                }
             }
         }
         Ok(SessionCatalog {
@@ -35,9 +52,10 @@ impl SessionCatalog {
     }
 }
 
-/// Identifier-like words: runs of letters, digits and `_`.
+/// Identifier-like words (runs of letters, digits and `_`), with any `*`
+/// wildcards they hold.
 fn words(text: &str) -> impl Iterator<Item = &str> {
-    text.split(|c: char| !(c.is_alphanumeric() || c == '_'))
+    text.split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '*'))
         .filter(|w| !w.is_empty())
 }
 

@@ -101,6 +101,9 @@ impl KqlSession {
         ctx.register_udf(datafusion::logical_expr::ScalarUDF::from(
             kql_functions::tostring::ToStringUdf::default(),
         ));
+        ctx.register_udf(datafusion::logical_expr::ScalarUDF::from(
+            kql_functions::timespan::ToTimespanUdf::default(),
+        ));
         Ok(KqlSession {
             archive,
             options,

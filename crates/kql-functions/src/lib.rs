@@ -3,4 +3,5 @@
 
 pub mod format;
 pub mod strings;
+pub mod timespan;
 pub mod tostring;

@@ -340,6 +340,13 @@ pub(crate) fn bind_function(
             if v.ty == to {
                 return Ok(v);
             }
+            if to == KqlType::TimeSpan && v.ty == KqlType::String {
+                // Arrow cannot cast text to a duration: Kusto's parser.
+                return Ok(BExpr::new(
+                    kql_functions::timespan::totimespan_expr(v.expr),
+                    to,
+                ));
+            }
             // Conversions give null on bad input, never an error.
             let src = if v.ty == KqlType::String {
                 // "" converts to null

@@ -40,6 +40,11 @@ pub struct BindOptions {
     pub now_ns: i64,
 }
 
+/// Does a table or column name match a pattern with `*` wildcards?
+pub fn matches_wildcard(pattern: &str, name: &str) -> bool {
+    ops::matches_pattern(pattern, name)
+}
+
 /// Bind a parsed script against a catalog.
 pub fn bind(
     script: &ast::Script,
