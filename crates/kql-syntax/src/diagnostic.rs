@@ -109,7 +109,13 @@ impl Diagnostic {
     /// the source line with a caret run under the span, and the hint.
     pub fn render(&self, src: &str, origin: &str) -> String {
         let mut out = format!("error[{}]: {}\n", self.code.as_text(), self.message);
-        if let Some(span) = self.span {
+        if let Some(mut span) = self.span {
+            // A point at the very end (after trailing blank lines) is shown
+            // just after the last visible character.
+            if span.is_empty() && src.get(span.start..).is_some_and(|r| r.trim().is_empty()) {
+                let end = src.trim_end().len();
+                span = Span::new(end, end);
+            }
             let (line, col) = line_col(src, span.start);
             out.push_str(&format!("  --> {origin}:{line}:{col}\n"));
             if let Some(text) = src.lines().nth(line - 1) {

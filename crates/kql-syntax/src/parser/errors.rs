@@ -518,3 +518,86 @@ mod tests {
         );
     }
 }
+
+/// An error at the end of the input: point just after the last non-blank
+/// character (so the caret sits under a visible line), and when a bracket
+/// was left open, say where it was opened.
+pub(super) fn refine_end_of_input(src: &str, mut d: Diagnostic) -> Diagnostic {
+    let Some(span) = d.span else { return d };
+    if !src[span.start.min(src.len())..].trim().is_empty() {
+        return d;
+    }
+    let end = src.trim_end().len();
+    d.span = Some(Span::new(end, end));
+    if d.hint.is_none()
+        && let Some(open) = unclosed_bracket(src)
+    {
+        let (line, col) = crate::span::line_col(src, open);
+        let c = &src[open..open + 1];
+        d.hint = Some(format!(
+            "the '{c}' at line {line}, column {col} is never closed"
+        ));
+    }
+    d
+}
+
+/// The byte offset of the innermost bracket still open at the end of `src`,
+/// skipping string literals and `//` comments.
+fn unclosed_bracket(src: &str) -> Option<usize> {
+    let b = src.as_bytes();
+    let mut stack: Vec<usize> = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'/' if b.get(i + 1) == Some(&b'/') => {
+                while i < b.len() && b[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            q @ (b'"' | b'\'') => {
+                let verbatim = i > 0 && b[i - 1] == b'@';
+                i += 1;
+                while i < b.len() && b[i] != q {
+                    if b[i] == b'\\' && !verbatim {
+                        i += 1;
+                    }
+                    i += 1;
+                }
+            }
+            b'(' | b'[' | b'{' => stack.push(i),
+            b')' | b']' | b'}' => {
+                stack.pop();
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    stack.pop()
+}
+
+#[cfg(test)]
+mod end_of_input_tests {
+    use super::*;
+
+    #[test]
+    fn points_after_the_last_visible_character_and_names_the_open_bracket() {
+        let src = "T\n| where (a > 1\n\n";
+        let d = Diagnostic::at(
+            Code::Syntax,
+            Span::new(src.len(), src.len()),
+            "expected ')'",
+        );
+        let d = refine_end_of_input(src, d);
+        assert_eq!(d.span, Some(Span::new(16, 16)));
+        assert_eq!(
+            d.hint.as_deref(),
+            Some("the '(' at line 2, column 9 is never closed")
+        );
+    }
+
+    #[test]
+    fn brackets_in_strings_and_comments_do_not_count() {
+        assert_eq!(unclosed_bracket("print \"(\" // (\n"), None);
+        assert_eq!(unclosed_bracket("f(x, '[')"), None);
+    }
+}

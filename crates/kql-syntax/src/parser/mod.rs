@@ -47,7 +47,8 @@ pub fn parse_expr(src: &str) -> Result<crate::ast::Expr> {
 }
 
 fn parse_script(src: &str) -> Result<Script> {
-    let mut pairs = KqlParser::parse(Rule::script, src).map_err(|e| errors::convert(src, e))?;
+    let mut pairs = KqlParser::parse(Rule::script, src)
+        .map_err(|e| errors::refine_end_of_input(src, errors::convert(src, e)))?;
     let script = pairs.next().expect("script rule yields one pair");
     let mut b = Builder::new();
     let mut statements = Vec::new();
