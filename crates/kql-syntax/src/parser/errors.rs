@@ -544,34 +544,15 @@ pub(super) fn refine_end_of_input(src: &str, mut d: Diagnostic) -> Diagnostic {
 /// The byte offset of the innermost bracket still open at the end of `src`,
 /// skipping string literals and `//` comments.
 fn unclosed_bracket(src: &str) -> Option<usize> {
-    let b = src.as_bytes();
     let mut stack: Vec<usize> = Vec::new();
-    let mut i = 0;
-    while i < b.len() {
-        match b[i] {
-            b'/' if b.get(i + 1) == Some(&b'/') => {
-                while i < b.len() && b[i] != b'\n' {
-                    i += 1;
-                }
-            }
-            q @ (b'"' | b'\'') => {
-                let verbatim = i > 0 && b[i - 1] == b'@';
-                i += 1;
-                while i < b.len() && b[i] != q {
-                    if b[i] == b'\\' && !verbatim {
-                        i += 1;
-                    }
-                    i += 1;
-                }
-            }
-            b'(' | b'[' | b'{' => stack.push(i),
-            b')' | b']' | b'}' => {
-                stack.pop();
-            }
-            _ => {}
+    super::nesting::for_each_bracket(src, |i, c| {
+        if matches!(c, b'(' | b'[' | b'{') {
+            stack.push(i);
+        } else {
+            stack.pop();
         }
-        i += 1;
-    }
+        true
+    });
     stack.pop()
 }
 

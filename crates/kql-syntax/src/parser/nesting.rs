@@ -47,11 +47,10 @@ pub fn with_stack_for<T: Send>(
     })
 }
 
-/// Fail if `src` nests brackets deeper than [`MAX_NESTING`]; else the deepest nesting.
-pub fn check(src: &str) -> Result<usize, Diagnostic> {
+/// Call `f(offset, byte)` for every bracket of `src` outside string literals
+/// and `//` comments, in order; stop early when `f` returns `false`.
+pub(super) fn for_each_bracket(src: &str, mut f: impl FnMut(usize, u8) -> bool) {
     let b = src.as_bytes();
-    let mut depth = 0usize;
-    let mut deepest = 0usize;
     let mut i = 0;
     while i < b.len() {
         match b[i] {
@@ -77,22 +76,42 @@ pub fn check(src: &str) -> Result<usize, Diagnostic> {
                     i += 1;
                 }
             }
-            b'(' | b'[' | b'{' => {
-                depth += 1;
-                deepest = deepest.max(depth);
-                if depth > MAX_NESTING {
-                    return Err(Diagnostic::at(
-                        Code::Syntax,
-                        Span::new(i, i + 1),
-                        format!("brackets are nested too deeply (more than {MAX_NESTING} levels)"),
-                    )
-                    .with_hint("move inner parts into `let` statements"));
+            c @ (b'(' | b'[' | b'{' | b')' | b']' | b'}') => {
+                if !f(i, c) {
+                    return;
                 }
             }
-            b')' | b']' | b'}' => depth = depth.saturating_sub(1),
             _ => {}
         }
         i += 1;
+    }
+}
+
+/// Fail if `src` nests brackets deeper than [`MAX_NESTING`]; else the deepest nesting.
+pub fn check(src: &str) -> Result<usize, Diagnostic> {
+    let mut depth = 0usize;
+    let mut deepest = 0usize;
+    let mut too_deep = None;
+    for_each_bracket(src, |i, c| {
+        if matches!(c, b'(' | b'[' | b'{') {
+            depth += 1;
+            deepest = deepest.max(depth);
+            if depth > MAX_NESTING {
+                too_deep = Some(i);
+                return false;
+            }
+        } else {
+            depth = depth.saturating_sub(1);
+        }
+        true
+    });
+    if let Some(i) = too_deep {
+        return Err(Diagnostic::at(
+            Code::Syntax,
+            Span::new(i, i + 1),
+            format!("brackets are nested too deeply (more than {MAX_NESTING} levels)"),
+        )
+        .with_hint("move inner parts into `let` statements"));
     }
     Ok(deepest)
 }
