@@ -76,11 +76,7 @@ pub(super) fn for_each_bracket(src: &str, mut f: impl FnMut(usize, u8) -> bool) 
                     i += 1;
                 }
             }
-            c @ (b'(' | b'[' | b'{' | b')' | b']' | b'}') => {
-                if !f(i, c) {
-                    return;
-                }
-            }
+            c @ (b'(' | b'[' | b'{' | b')' | b']' | b'}') if !f(i, c) => return,
             _ => {}
         }
         i += 1;
