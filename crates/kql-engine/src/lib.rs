@@ -104,6 +104,9 @@ impl KqlSession {
         ctx.register_udf(datafusion::logical_expr::ScalarUDF::from(
             kql_functions::timespan::ToTimespanUdf::default(),
         ));
+        for udf in kql_functions::dynamic::all_dynamic_udfs() {
+            ctx.register_udf(udf);
+        }
         Ok(KqlSession {
             archive,
             options,

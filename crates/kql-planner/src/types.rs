@@ -92,7 +92,8 @@ pub fn numeric_common(a: KqlType, b: KqlType) -> Option<KqlType> {
 
 /// The type two values must be brought to in order to be compared with
 /// `==`, `<`, `in`, ...: numeric promotion, or the same type. Dynamic compares
-/// with anything (by its JSON text or by converting the other side).
+/// with anything: the dynamic side is converted to the other side's type as
+/// `to<type>()` does (to `real` against an integer).
 pub fn comparison_common(a: KqlType, b: KqlType) -> Option<KqlType> {
     if a == b {
         return Some(a);
@@ -104,6 +105,10 @@ pub fn comparison_common(a: KqlType, b: KqlType) -> Option<KqlType> {
         (KqlType::Guid, KqlType::String) | (KqlType::String, KqlType::Guid) => {
             Some(KqlType::String)
         }
+        // A dynamic number may be fractional: compare it with an integer as
+        // a real, so `dynamic(2.5) > 2` holds and `dynamic(1.5) == 1` does not.
+        (KqlType::Dynamic, KqlType::Int | KqlType::Long)
+        | (KqlType::Int | KqlType::Long, KqlType::Dynamic) => Some(KqlType::Real),
         (KqlType::Dynamic, other) | (other, KqlType::Dynamic) => Some(other),
         _ => None,
     }

@@ -6,9 +6,10 @@ use super::literal::{bind_literal, constant};
 use super::{Binder, LetBinding, aggregates, functions, operators};
 use crate::bound::{BExpr, BoundColumn};
 use crate::types::{KqlType, arrow_type, is_numeric};
+use datafusion::arrow::datatypes::DataType;
 use datafusion::common::{Column, ScalarValue};
 use datafusion::functions::core::expr_fn::coalesce;
-use datafusion::logical_expr::{Expr, cast, lit};
+use datafusion::logical_expr::{Expr, cast, lit, try_cast};
 use kql_syntax::ast::{self, ExprKind};
 use kql_syntax::diagnostic::suggest;
 use kql_syntax::{Code, Diagnostic, Span};
@@ -46,12 +47,37 @@ pub(crate) fn bind_scalar(
         ExprKind::Member { target, .. } if matches!(target.kind, ExprKind::JoinSide(_)) => {
             Err(join_side_outside_join(e.span))
         }
-        ExprKind::Member { .. } | ExprKind::Index { .. } => Err(Diagnostic::at(
-            Code::UnsupportedFeature,
-            e.span,
-            "access into dynamic values (`x.name`, `x[0]`) is not supported yet",
-        )
-        .with_hint("dynamic property and index access comes with the function library")),
+        ExprKind::Member { target, name } => {
+            let t = bind_dynamic_target(b, target, row)?;
+            let key = lit(name.name.as_str());
+            Ok(BExpr::new(
+                kql_functions::dynamic::dynamic_get_expr(t.expr, key),
+                KqlType::Dynamic,
+            ))
+        }
+        ExprKind::Index { target, index } => {
+            let t = bind_dynamic_target(b, target, row)?;
+            let i = b.bind_scalar(index, row)?;
+            let key = match i.ty {
+                KqlType::String => i.expr,
+                KqlType::Int | KqlType::Long => cast(i.expr, DataType::Int64),
+                KqlType::Dynamic => cast_to(i, KqlType::Long).expr,
+                other => {
+                    return Err(Diagnostic::at(
+                        Code::TypeMismatch,
+                        index.span,
+                        format!(
+                            "an index into a dynamic value must be a string or an integer, got {}",
+                            other.as_str()
+                        ),
+                    ));
+                }
+            };
+            Ok(BExpr::new(
+                kql_functions::dynamic::dynamic_get_expr(t.expr, key),
+                KqlType::Dynamic,
+            ))
+        }
         ExprKind::JoinSide(_) => Err(join_side_outside_join(e.span)),
         ExprKind::Star => Err(Diagnostic::at(
             Code::Syntax,
@@ -67,6 +93,31 @@ pub(crate) fn bind_scalar(
             .with_hint("use toscalar(...) to turn a one-row, one-column table into a value"))
         }
     }
+}
+
+/// The target of `x.name` / `x[i]`: it must be `dynamic`, as in Kusto.
+fn bind_dynamic_target(
+    b: &mut Binder,
+    target: &ast::Expr,
+    row: &[BoundColumn],
+) -> Result<BExpr, Diagnostic> {
+    let t = b.bind_scalar(target, row)?;
+    if t.ty == KqlType::Dynamic {
+        return Ok(t);
+    }
+    let d = Diagnostic::at(
+        Code::TypeMismatch,
+        target.span,
+        format!(
+            "property and index access (`x.name`, `x[0]`) needs a dynamic value, got {}",
+            t.ty.as_str()
+        ),
+    );
+    Err(if t.ty == KqlType::String {
+        d.with_hint("parse the JSON text first: parse_json(x).name or todynamic(x)[0]")
+    } else {
+        d.with_hint("only dynamic values have properties and elements")
+    })
 }
 
 fn join_side_outside_join(span: Span) -> Diagnostic {
@@ -206,12 +257,29 @@ pub(crate) fn cast_to(v: BExpr, to: KqlType) -> BExpr {
         return v;
     }
     let expr = match (v.ty, to) {
+        // Out of dynamic: the JSON scalar converted as to<type>() does.
+        (KqlType::Dynamic, _) => return from_dynamic(v, to),
         // A null of another type becomes a null of the new type; a string is
         // never null.
         (_, KqlType::String) => return to_string_expr(v),
-        (_, KqlType::Dynamic) if v.ty != KqlType::String && v.ty != KqlType::Guid => {
-            cast(v.expr, arrow_type(KqlType::String))
+        // Text becomes a dynamic *string* (JSON-quoted), as do datetimes and
+        // timespans (by their Kusto text); numbers and bools are JSON already.
+        (
+            KqlType::String | KqlType::Guid | KqlType::DateTime | KqlType::TimeSpan,
+            KqlType::Dynamic,
+        ) => {
+            let text = to_string_expr(v.clone()).expr;
+            let quoted = kql_functions::dynamic::string_to_dynamic_expr(text);
+            // keep a null a null (a string is never null)
+            if matches!(v.ty, KqlType::DateTime | KqlType::TimeSpan) {
+                datafusion::logical_expr::when(v.expr.is_null(), lit(ScalarValue::Utf8(None)))
+                    .otherwise(quoted)
+                    .unwrap_or_else(|_| lit(ScalarValue::Utf8(None)))
+            } else {
+                quoted
+            }
         }
+        (_, KqlType::Dynamic) => cast(v.expr, arrow_type(KqlType::String)),
         _ => cast(v.expr, arrow_type(to)),
     };
     BExpr::new(expr, to)
@@ -221,9 +289,11 @@ pub(crate) fn cast_to(v: BExpr, to: KqlType) -> BExpr {
 pub(crate) fn to_string_expr(v: BExpr) -> BExpr {
     match v.ty {
         KqlType::String => v,
-        KqlType::Guid | KqlType::Dynamic => {
-            BExpr::new(coalesce(vec![v.expr, lit("")]), KqlType::String)
-        }
+        KqlType::Guid => BExpr::new(coalesce(vec![v.expr, lit("")]), KqlType::String),
+        KqlType::Dynamic => BExpr::new(
+            kql_functions::dynamic::dynamic_tostring_expr(v.expr),
+            KqlType::String,
+        ),
         KqlType::DateTime | KqlType::TimeSpan | KqlType::Real => BExpr::new(
             kql_functions::tostring::tostring_expr(v.expr),
             KqlType::String,
@@ -233,6 +303,33 @@ pub(crate) fn to_string_expr(v: BExpr) -> BExpr {
             KqlType::String,
         ),
     }
+}
+
+/// A dynamic value converted to a scalar type as `tolong()`, `tostring()`,
+/// ... do: null when the value does not convert.
+pub(crate) fn from_dynamic(v: BExpr, to: KqlType) -> BExpr {
+    use kql_functions::dynamic::{ConvertTarget, dynamic_convert_expr};
+    let conv = |t| dynamic_convert_expr(t, v.expr.clone());
+    let expr = match to {
+        KqlType::Dynamic => return v,
+        KqlType::String => return to_string_expr(v),
+        KqlType::Long => conv(ConvertTarget::Long),
+        KqlType::Int => conv(ConvertTarget::Int),
+        KqlType::Real => conv(ConvertTarget::Real),
+        KqlType::Bool => conv(ConvertTarget::Bool),
+        KqlType::Decimal => try_cast(conv(ConvertTarget::Real), arrow_type(to)),
+        KqlType::Guid => {
+            datafusion::functions::core::expr_fn::nullif(to_string_expr(v.clone()).expr, lit(""))
+        }
+        KqlType::TimeSpan => {
+            kql_functions::timespan::totimespan_expr(to_string_expr(v.clone()).expr)
+        }
+        KqlType::DateTime => try_cast(
+            datafusion::functions::core::expr_fn::nullif(to_string_expr(v.clone()).expr, lit("")),
+            arrow_type(to),
+        ),
+    };
+    BExpr::new(expr, to)
 }
 
 /// A typed null constant.

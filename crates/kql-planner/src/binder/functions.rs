@@ -6,7 +6,7 @@
 //! mean"), or as "not supported yet" when they are real KQL functions.
 
 use super::Binder;
-use super::expr::{cast_to, to_string_expr};
+use super::expr::{cast_to, from_dynamic, to_string_expr};
 use super::literal::constant;
 use super::operators::{expect_bool, not_expr, type_error};
 use crate::bound::{BExpr, BoundColumn};
@@ -49,14 +49,15 @@ const SCALAR_FUNCTIONS: &[&str] = &[
     "abs",
     "max_of",
     "min_of",
+    "parse_json",
+    "todynamic",
+    "parsejson",
+    "array_length",
 ];
 
 /// Real KQL functions that are recognised but not implemented yet (the
 /// function-library issue brings them).
 const KNOWN_UNSUPPORTED: &[&str] = &[
-    "parse_json",
-    "todynamic",
-    "parsejson",
     "extract",
     "extract_all",
     "split",
@@ -68,7 +69,6 @@ const KNOWN_UNSUPPORTED: &[&str] = &[
     "trim_start",
     "trim_end",
     "strcat_array",
-    "array_length",
     "array_concat",
     "array_slice",
     "pack",
@@ -340,6 +340,9 @@ pub(crate) fn bind_function(
             if v.ty == to {
                 return Ok(v);
             }
+            if v.ty == KqlType::Dynamic {
+                return Ok(from_dynamic(v, to));
+            }
             if to == KqlType::TimeSpan && v.ty == KqlType::String {
                 // Arrow cannot cast text to a duration: Kusto's parser.
                 return Ok(BExpr::new(
@@ -355,6 +358,37 @@ pub(crate) fn bind_function(
                 v.expr
             };
             Ok(BExpr::new(try_cast(src, arrow_type(to)), to))
+        }
+        "parse_json" | "todynamic" | "parsejson" => {
+            arity(name, args, 1, 1, span)?;
+            let v = bind_args(b)?.remove(0);
+            if v.ty == KqlType::Dynamic {
+                return Ok(v);
+            }
+            // Any other scalar parses from its text (`parse_json(12)` is 12).
+            let text = to_string_expr(v);
+            Ok(BExpr::new(
+                kql_functions::dynamic::parse_json_expr(text.expr),
+                KqlType::Dynamic,
+            ))
+        }
+        "array_length" => {
+            arity(name, args, 1, 1, span)?;
+            let v = bind_args(b)?.remove(0);
+            if v.ty != KqlType::Dynamic {
+                return Err(type_error(
+                    args[0].value.span,
+                    &format!(
+                        "array_length() needs a dynamic array, got {}",
+                        v.ty.as_str()
+                    ),
+                )
+                .with_hint("parse JSON text first: array_length(parse_json(x))"));
+            }
+            Ok(BExpr::new(
+                kql_functions::dynamic::array_length_expr(v.expr),
+                KqlType::Long,
+            ))
         }
         "coalesce" => {
             arity(name, args, 2, 64, span)?;

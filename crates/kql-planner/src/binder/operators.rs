@@ -86,7 +86,7 @@ pub(crate) fn type_error(span: Span, msg: &str) -> Diagnostic {
 pub(crate) fn expect_bool(v: BExpr, span: Span, what: &str) -> Result<BExpr, Diagnostic> {
     match v.ty {
         KqlType::Bool => Ok(v),
-        KqlType::Dynamic => Ok(BExpr::new(cast(v.expr, DataType::Boolean), KqlType::Bool)),
+        KqlType::Dynamic => Ok(super::expr::from_dynamic(v, KqlType::Bool)),
         other => Err(type_error(
             span,
             &format!("{what} needs a bool value, got {}", other.as_str()),
