@@ -88,13 +88,7 @@ impl ScalarUDFImpl for ToStringUdf {
             other => return exec_err!("kql_tostring of {other}"),
         }
         let result: Arc<dyn Array> = Arc::new(out.finish());
-        if is_scalar {
-            Ok(ColumnarValue::Scalar(
-                datafusion::common::ScalarValue::try_from_array(&result, 0)?,
-            ))
-        } else {
-            Ok(ColumnarValue::Array(result))
-        }
+        crate::columnar::finish(result, is_scalar)
     }
 }
 

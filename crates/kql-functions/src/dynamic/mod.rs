@@ -286,20 +286,7 @@ pub(crate) fn scalar_str(v: &ScalarValue) -> Option<&str> {
     }
 }
 
-/// Turn a one-row result array back into a scalar when every input was one.
-pub(crate) fn finish(
-    result: ArrayRef,
-    all_scalar: bool,
-) -> Result<datafusion::logical_expr::ColumnarValue> {
-    use datafusion::logical_expr::ColumnarValue;
-    if all_scalar {
-        Ok(ColumnarValue::Scalar(ScalarValue::try_from_array(
-            &result, 0,
-        )?))
-    } else {
-        Ok(ColumnarValue::Array(result))
-    }
-}
+pub(crate) use crate::columnar::finish;
 
 #[cfg(test)]
 mod tests {
