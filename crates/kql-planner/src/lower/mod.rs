@@ -17,6 +17,7 @@ use datafusion::arrow::datatypes::DataType;
 use datafusion::common::{Column, ScalarValue};
 use datafusion::logical_expr::{BinaryExpr, Expr, LogicalPlan, LogicalPlanBuilder, Operator, cast};
 use kql_syntax::{Code, Diagnostic};
+use std::collections::HashSet;
 
 pub(crate) fn df_err(e: impl std::fmt::Display) -> Diagnostic {
     Diagnostic::internal("lowering", e)
@@ -29,7 +30,7 @@ pub(crate) fn column(name: &str) -> Expr {
 /// Lower a bound tabular expression to a logical plan whose output columns
 /// are exactly `t.columns`, in order, with their canonical Arrow types.
 pub fn lower(t: &BoundTabular, catalog: &dyn Catalog) -> Result<LogicalPlan, Diagnostic> {
-    lower_node(t, catalog)?.build().map_err(df_err)
+    lower_node(t, catalog, None)?.build().map_err(df_err)
 }
 
 /// Lower the one-column table on the right of `x in (T)` to a subquery plan
@@ -48,16 +49,42 @@ pub fn lower_subquery(
     }
     // A fresh name: reusing the column's own name for `lower(name)` makes
     // DataFusion's NOT IN decorrelation project two columns with one name.
-    lower_node(t, catalog)?
+    lower_node(t, catalog, None)?
         .project(vec![e.alias("__kql_in_value")])
         .map_err(df_err)?
         .build()
         .map_err(df_err)
 }
 
-fn lower_node(t: &BoundTabular, catalog: &dyn Catalog) -> Result<LogicalPlanBuilder, Diagnostic> {
+/// The input columns the operators above need; `None` means all of them.
+type Required = Option<HashSet<String>>;
+
+fn columns_of<'a>(exprs: impl IntoIterator<Item = &'a Expr>) -> HashSet<String> {
+    let mut out = HashSet::new();
+    for e in exprs {
+        out.extend(e.column_refs().into_iter().map(|c| c.name.clone()));
+    }
+    out
+}
+
+/// `required` plus the columns of `exprs` (still `None` when all are needed).
+fn plus(required: &Required, exprs: Vec<&Expr>) -> Required {
+    required.as_ref().map(|r| {
+        let mut all = r.clone();
+        all.extend(columns_of(exprs));
+        all
+    })
+}
+
+/// Lower `t`; its output must hold at least the `required` columns (all of
+/// them when `None`), so a scan normalises only what the plan uses.
+fn lower_node(
+    t: &BoundTabular,
+    catalog: &dyn Catalog,
+    required: Required,
+) -> Result<LogicalPlanBuilder, Diagnostic> {
     match &t.op {
-        BoundOp::Scan { table } => scan::lower_scan(table, t, &[], catalog),
+        BoundOp::Scan { table } => scan::lower_scan(table, t, &[], catalog, required.as_ref()),
         BoundOp::Values { rows } => lower_values(t, rows),
         BoundOp::Range { from, to, step } => lower_range(t, from, to, step),
         BoundOp::Filter { .. } if scan::filters_over_scan(t).is_some() => {
@@ -65,32 +92,45 @@ fn lower_node(t: &BoundTabular, catalog: &dyn Catalog) -> Result<LogicalPlanBuil
             let BoundOp::Scan { table } = &scan_node.op else {
                 unreachable!("filters_over_scan returns a scan")
             };
-            scan::lower_scan(table, scan_node, &predicates, catalog)
+            let needed = plus(&required, predicates.iter().map(|p| &p.expr).collect());
+            scan::lower_scan(table, scan_node, &predicates, catalog, needed.as_ref())
         }
-        BoundOp::Filter { input, predicate } => lower_node(input, catalog)?
-            .filter(strip_two_valued(predicate.expr.clone()))
-            .map_err(df_err),
-        BoundOp::Project { input, exprs } => lower_node(input, catalog)?
-            .project(exprs.iter().map(|e| e.expr.clone()))
-            .map_err(df_err),
+        BoundOp::Filter { input, predicate } => {
+            lower_node(input, catalog, plus(&required, vec![&predicate.expr]))?
+                .filter(strip_two_valued(predicate.expr.clone()))
+                .map_err(df_err)
+        }
+        BoundOp::Project { input, exprs } => {
+            let needed = Some(columns_of(exprs.iter().map(|e| &e.expr)));
+            lower_node(input, catalog, needed)?
+                .project(exprs.iter().map(|e| e.expr.clone()))
+                .map_err(df_err)
+        }
         BoundOp::Aggregate {
             input,
             keys,
             aggregates,
-        } => aggregate::lower(lower_node(input, catalog)?, keys, aggregates),
-        BoundOp::Sort { input, keys } => lower_node(input, catalog)?
-            .sort(keys.clone())
-            .map_err(df_err),
-        BoundOp::Limit { input, count } => lower_node(input, catalog)?
+        } => {
+            let needed = Some(columns_of(keys.iter().chain(aggregates).map(|e| &e.expr)));
+            aggregate::lower(lower_node(input, catalog, needed)?, keys, aggregates)
+        }
+        BoundOp::Sort { input, keys } => {
+            let needed = plus(&required, keys.iter().map(|k| &k.expr).collect());
+            lower_node(input, catalog, needed)?
+                .sort(keys.clone())
+                .map_err(df_err)
+        }
+        BoundOp::Limit { input, count } => lower_node(input, catalog, required)?
             .limit(0, Some(*count))
             .map_err(df_err),
-        BoundOp::Distinct { input } => lower_node(input, catalog)?.distinct().map_err(df_err),
+        // distinct compares whole rows: every column counts
+        BoundOp::Distinct { input } => lower_node(input, catalog, None)?.distinct().map_err(df_err),
         BoundOp::Union { inputs } => {
             let mut iter = inputs.iter();
             let first = iter.next().ok_or_else(|| df_err("union without inputs"))?;
-            let mut b = lower_node(first, catalog)?;
+            let mut b = lower_node(first, catalog, None)?;
             for i in iter {
-                let plan = lower_node(i, catalog)?.build().map_err(df_err)?;
+                let plan = lower_node(i, catalog, None)?.build().map_err(df_err)?;
                 b = b.union(plan).map_err(df_err)?;
             }
             Ok(b)

@@ -47,6 +47,7 @@ pub(super) fn lower_scan(
     t: &BoundTabular,
     predicates: &[&BExpr],
     catalog: &dyn Catalog,
+    required: Option<&HashSet<String>>,
 ) -> Result<LogicalPlanBuilder, Diagnostic> {
     let source = catalog.table_source(table).ok_or_else(|| {
         Diagnostic::new(
@@ -57,7 +58,12 @@ pub(super) fn lower_scan(
     let schema = source.schema();
     // What each KQL column is, in terms of the raw file columns.
     let mut normalised: Vec<(String, Expr)> = Vec::with_capacity(t.columns.len());
-    for c in &t.columns {
+    // Only the columns the plan uses (all when the caller needs every one).
+    let used = t
+        .columns
+        .iter()
+        .filter(|c| required.is_none_or(|r| r.contains(&c.name)));
+    for c in used {
         let want = arrow_type(c.ty);
         let e = match schema.field_with_name(&c.name) {
             Ok(f) => {
