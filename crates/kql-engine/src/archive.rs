@@ -10,7 +10,7 @@
 //! the Arrow type.
 
 use crate::schemas;
-use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use datafusion::arrow::datatypes::{Field, Schema, SchemaRef};
 use datafusion::catalog::TableProvider;
 use datafusion::datasource::file_format::parquet::ParquetFormat;
 use datafusion::datasource::listing::{
@@ -259,10 +259,4 @@ fn build_provider(
     let table = ListingTable::try_new(config)
         .map_err(|e| Diagnostic::internal("archive", format!("table '{name}': {e}")))?;
     Ok(Arc::new(table))
-}
-
-/// Strings, timestamps and durations are exposed in one canonical Arrow type.
-#[allow(dead_code)]
-fn canonical(dt: &DataType) -> Option<DataType> {
-    kql_type_of_arrow(dt).map(arrow_type)
 }

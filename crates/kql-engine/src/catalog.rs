@@ -2,9 +2,10 @@
 //! loaded (footers read) before binding, so binding itself stays pure.
 //!
 //! Collection is lexical: every identifier-like word of the query text that
-//! names a table folder (or matches it, for a `Device*` wildcard) is loaded. That over-approximates (a column that
-//! shares a table's name loads the table too) but never misses a table, and a
-//! corrupt file only fails the queries that name its table.
+//! names a table folder (or matches it, for a `Device*` wildcard) is loaded.
+//! That over-approximates (a column that shares a table's name loads the
+//! table too) but never misses a table, and a corrupt file only fails the
+//! queries that name its table.
 
 use crate::archive::{Archive, ArchiveTable};
 use datafusion::catalog::default_table_source::provider_as_source;

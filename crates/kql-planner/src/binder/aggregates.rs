@@ -7,7 +7,6 @@
 //! differ from ours by its documented error (about 1% at the default accuracy).
 
 use super::Binder;
-use super::expr::{cast_to, to_string_expr};
 use super::operators::{expect_bool, type_error};
 use crate::bound::{BExpr, BoundColumn};
 use crate::types::{KqlType, is_numeric};
@@ -270,9 +269,4 @@ pub(crate) fn bind_aggregate(
             format!("aggregation function '{name}()' is not supported yet"),
         )),
     }
-}
-
-#[allow(dead_code)]
-fn as_string(v: BExpr) -> BExpr {
-    to_string_expr(cast_to(v, KqlType::String))
 }

@@ -39,9 +39,7 @@ pub(crate) fn bind_scalar(
             high,
             negated,
         } => operators::bind_between(b, expr, low, high, *negated, row, e.span),
-        ExprKind::HasAnyAll { expr, op, list } => {
-            operators::bind_has_list(b, expr, *op, list, row, e.span)
-        }
+        ExprKind::HasAnyAll { expr, op, list } => operators::bind_has_list(b, expr, *op, list, row),
         ExprKind::Call(call) => bind_call(b, call, row, e.span),
         // `$left.Col` parses as a member access on `$left`.
         ExprKind::Member { target, .. } if matches!(target.kind, ExprKind::JoinSide(_)) => {

@@ -8,14 +8,14 @@
 use super::Binder;
 use super::expr::{cast_to, from_dynamic, to_string_expr};
 use super::literal::constant;
-use super::operators::{expect_bool, not_expr, type_error};
+use super::operators::{arithmetic, expect_bool, not_expr, type_error};
 use crate::bound::{BExpr, BoundColumn};
 use crate::types::{KqlType, arrow_type, is_numeric, numeric_common};
 use datafusion::arrow::datatypes::DataType;
 use datafusion::common::ScalarValue;
 use datafusion::functions::core::expr_fn::coalesce;
 use datafusion::logical_expr::{Expr, Operator, binary_expr, cast, lit, try_cast, when};
-use kql_syntax::ast;
+use kql_syntax::ast::{self, BinaryOp};
 use kql_syntax::diagnostic::suggest;
 use kql_syntax::{Code, Diagnostic, Span};
 
@@ -188,47 +188,32 @@ pub(crate) fn bind_function(
     let bind_args = |b: &mut Binder| -> Result<Vec<BExpr>, Diagnostic> {
         args.iter().map(|a| b.bind_scalar(&a.value, row)).collect()
     };
-    let now = || {
-        constant(
-            ScalarValue::TimestampNanosecond(Some(b.options.now_ns), None),
-            KqlType::DateTime,
-        )
-    };
     match name {
-        "now" => {
-            arity(name, args, 0, 1, span)?;
-            let n = now();
-            if args.is_empty() {
-                return Ok(n);
+        "now" | "ago" => {
+            if name == "now" {
+                arity(name, args, 0, 1, span)?;
+            } else {
+                arity(name, args, 1, 1, span)?;
             }
-            let off = b.bind_scalar(&args[0].value, row)?;
-            datetime_plus(n, off, args[0].value.span)
-        }
-        "ago" => {
-            arity(name, args, 1, 1, span)?;
-            let n = constant(
-                ScalarValue::TimestampNanosecond(Some(b.options.now_ns), None),
-                KqlType::DateTime,
-            );
-            let d = b.bind_scalar(&args[0].value, row)?;
+            let n = now_value(b);
+            let Some(arg) = args.first() else {
+                return Ok(n);
+            };
+            let d = b.bind_scalar(&arg.value, row)?;
             if d.ty != KqlType::TimeSpan {
                 return Err(type_error(
-                    args[0].value.span,
-                    &format!("ago() needs a timespan, got {}", d.ty.as_str()),
+                    arg.value.span,
+                    &format!("{name}() needs a timespan, got {}", d.ty.as_str()),
                 )
                 .with_hint("write a timespan such as `1d`, `24h` or `30m`"));
             }
-            Ok(BExpr::new(
-                cast(
-                    binary_expr(
-                        cast(n.expr, DataType::Int64),
-                        Operator::Minus,
-                        cast(d.expr, DataType::Int64),
-                    ),
-                    arrow_type(KqlType::DateTime),
-                ),
-                KqlType::DateTime,
-            ))
+            // now(offset) is now() + offset; ago(d) is now() - d
+            let op = if name == "now" {
+                BinaryOp::Add
+            } else {
+                BinaryOp::Sub
+            };
+            arithmetic(op, n, d, span)
         }
         "bin" | "floor" => {
             arity(name, args, 2, 2, span)?;
@@ -484,24 +469,12 @@ fn result_type(a: KqlType, b: KqlType) -> Option<KqlType> {
     numeric_common(a, b)
 }
 
-fn datetime_plus(t: BExpr, d: BExpr, span: Span) -> Result<BExpr, Diagnostic> {
-    if d.ty != KqlType::TimeSpan {
-        return Err(type_error(
-            span,
-            &format!("expected a timespan, got {}", d.ty.as_str()),
-        ));
-    }
-    Ok(BExpr::new(
-        cast(
-            binary_expr(
-                cast(t.expr, DataType::Int64),
-                Operator::Plus,
-                cast(d.expr, DataType::Int64),
-            ),
-            arrow_type(KqlType::DateTime),
-        ),
+/// `now()`: one value for the whole query (the binder's option).
+fn now_value(b: &Binder) -> BExpr {
+    constant(
+        ScalarValue::TimestampNanosecond(Some(b.options.now_ns), None),
         KqlType::DateTime,
-    ))
+    )
 }
 
 /// `bin(value, size)`: floor to a multiple of `size`. Datetimes are binned

@@ -53,6 +53,17 @@ pub(crate) fn derived_name(e: &Expr) -> Option<String> {
     }
 }
 
+/// `base`, or `base1`, `base2`, ... : the first that is not `taken`.
+pub(crate) fn unique_name(base: String, taken: impl Fn(&str) -> bool) -> String {
+    if !taken(&base) {
+        return base;
+    }
+    (1..)
+        .map(|i| format!("{base}{i}"))
+        .find(|n| !taken(n))
+        .expect("an unused name exists")
+}
+
 /// Hands out `Column1`, `Column2`, ... avoiding names already taken.
 #[derive(Default)]
 pub(crate) struct NameGen {

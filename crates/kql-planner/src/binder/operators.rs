@@ -10,7 +10,7 @@
 //!   arithmetic is done on nanosecond integers and cast back explicitly.
 
 use super::Binder;
-use super::expr::{cast_to, column_expr, to_string_expr};
+use super::expr::{cast_to, to_string_expr};
 use super::literal::{bind_literal, dynamic_element_literal};
 use crate::bound::{BExpr, BoundColumn};
 use crate::types::{KqlType, arrow_type, comparison_common, numeric_common};
@@ -19,9 +19,7 @@ use datafusion::functions::core::expr_fn::coalesce;
 use datafusion::functions::string::expr_fn::lower;
 use datafusion::logical_expr::expr::{InSubquery, Like};
 use datafusion::logical_expr::{Expr, Operator, Subquery, binary_expr, cast, lit};
-use kql_syntax::ast::{
-    self, BinaryOp, ExprKind, HasListOp, InOp, Literal, StrOp, StrOpKind, UnaryOp,
-};
+use kql_syntax::ast::{self, BinaryOp, HasListOp, InOp, Literal, StrOp, StrOpKind, UnaryOp};
 use kql_syntax::{Code, Diagnostic, Span};
 use std::sync::Arc;
 
@@ -248,7 +246,12 @@ fn kusto_modulo(n: Expr, d: Expr) -> Expr {
     )
 }
 
-fn arithmetic(op: BinaryOp, l: BExpr, r: BExpr, span: Span) -> Result<BExpr, Diagnostic> {
+pub(crate) fn arithmetic(
+    op: BinaryOp,
+    l: BExpr,
+    r: BExpr,
+    span: Span,
+) -> Result<BExpr, Diagnostic> {
     use KqlType::*;
     let o = match op {
         BinaryOp::Add => Operator::Plus,
@@ -518,7 +521,6 @@ pub(crate) fn bind_has_list(
     op: HasListOp,
     list: &[ast::Expr],
     row: &[BoundColumn],
-    span: Span,
 ) -> Result<BExpr, Diagnostic> {
     let hay = to_string_expr(b.bind_scalar(x, row)?);
     let cs = matches!(op, HasListOp::HasAnyCs | HasListOp::HasAllCs);
@@ -551,7 +553,6 @@ pub(crate) fn bind_has_list(
             _ => needles.push(to_string_expr(v).expr),
         }
     }
-    let _ = span;
     if needles.is_empty() {
         // Kusto: has_any of an empty set is false, has_all of it is true.
         return Ok(BExpr::new(lit(all), KqlType::Bool));
@@ -570,14 +571,4 @@ pub(crate) fn bind_has_list(
         .reduce(|a, b| binary_expr(a, o, b))
         .expect("non-empty");
     Ok(BExpr::new(e, KqlType::Bool))
-}
-
-#[allow(dead_code)]
-fn is_column(e: &Expr, name: &str) -> bool {
-    *e == column_expr(name)
-}
-
-#[allow(dead_code)]
-fn is_literal(e: &ExprKind) -> bool {
-    matches!(e, ExprKind::Literal(_))
 }

@@ -1,17 +1,15 @@
 //! `distinct a, b` / `distinct *`: the distinct combinations.
 
-use super::{Binder, passthrough, project_node};
+use super::{Binder, project_node};
 use crate::bound::{BoundOp, BoundTabular};
+use kql_syntax::Diagnostic;
 use kql_syntax::ast::{Expr, ExprKind};
-use kql_syntax::{Diagnostic, Span};
 
 pub(crate) fn bind(
     b: &mut Binder,
     input: BoundTabular,
     cols: &[Expr],
-    span: Span,
 ) -> Result<BoundTabular, Diagnostic> {
-    let _ = span;
     let projected = if cols.len() == 1 && matches!(cols[0].kind, ExprKind::Star) {
         input
     } else {
@@ -27,7 +25,6 @@ pub(crate) fn bind(
         }
         project_node(input, items)
     };
-    let _ = passthrough;
     let columns = projected.columns.clone();
     Ok(BoundTabular {
         op: BoundOp::Distinct {

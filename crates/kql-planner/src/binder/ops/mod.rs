@@ -34,14 +34,12 @@ pub(crate) fn bind_operator(
         OpKind::ProjectRename(pairs) => project::bind_rename(input, pairs),
         OpKind::ProjectReorder(keys) => project::bind_reorder(input, keys),
         OpKind::Extend(items) => project::bind_extend(b, input, items),
-        OpKind::Summarize { aggregates, by, .. } => {
-            summarize::bind(b, input, aggregates, by, op.span)
-        }
+        OpKind::Summarize { aggregates, by, .. } => summarize::bind(b, input, aggregates, by),
         OpKind::Count { name } => summarize::bind_count(input, name.as_ref()),
         OpKind::Take(n) => take::bind(b, input, n),
         OpKind::Top { count, by, .. } => sort::bind_top(b, input, count, by),
         OpKind::Sort { keys, .. } => sort::bind_sort(b, input, keys),
-        OpKind::Distinct(cols) => distinct::bind(b, input, cols, op.span),
+        OpKind::Distinct(cols) => distinct::bind(b, input, cols),
         OpKind::Union { params, tables } => union::bind(b, Some(input), params, tables, op.span),
         OpKind::As { name, .. } => as_op::bind(b, input, name),
         _ => Err(unsupported_operator(op)),

@@ -6,33 +6,21 @@
 //! (`count_`, `sum_x`, ...). Null keys form their own group.
 
 use super::super::aggregates::{bind_aggregate, default_name, is_aggregate};
-use super::super::naming::{NameGen, derived_name};
+use super::super::naming::{NameGen, derived_name, unique_name};
 use super::Binder;
 use crate::bound::{BExpr, BoundColumn, BoundOp, BoundTabular};
 use crate::types::KqlType;
 use datafusion::functions_aggregate::expr_fn as agg;
 use datafusion::logical_expr::lit;
 use kql_syntax::ast::{ExprKind, Ident, NamedExpr};
-use kql_syntax::{Code, Diagnostic, Span};
-
-fn unique(name: String, taken: &[String]) -> String {
-    if !taken.contains(&name) {
-        return name;
-    }
-    (1..)
-        .map(|i| format!("{name}{i}"))
-        .find(|n| !taken.contains(n))
-        .expect("an unused name exists")
-}
+use kql_syntax::{Code, Diagnostic};
 
 pub(crate) fn bind(
     b: &mut Binder,
     input: BoundTabular,
     aggregates: &[NamedExpr],
     by: &[NamedExpr],
-    span: Span,
 ) -> Result<BoundTabular, Diagnostic> {
-    let _ = span;
     let mut names: Vec<String> = Vec::new();
     let mut columns = Vec::new();
     let mut keys = Vec::new();
@@ -63,7 +51,7 @@ pub(crate) fn bind(
         let v = bind_aggregate(b, call, &input.columns, item.expr.span)?;
         let name = match item.names.as_slice() {
             [n] => n.name.clone(),
-            [] => unique(default_name(call), &names),
+            [] => unique_name(default_name(call), |n| names.iter().any(|t| t == n)),
             many => return Err(multi_name(many)),
         };
         if names.contains(&name) {

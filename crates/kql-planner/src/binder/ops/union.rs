@@ -5,6 +5,7 @@
 //! every source has.
 
 use super::super::expr::{column_expr, null_of};
+use super::super::naming::unique_name;
 use super::Binder;
 use crate::bound::{BExpr, BoundColumn, BoundOp, BoundTabular};
 use crate::types::KqlType;
@@ -159,15 +160,7 @@ pub(crate) fn bind(
                     seen.iter().any(|(s, t)| t.len() == 1 && s == n)
                         || out.iter().any(|(o, _, _)| o == n)
                 };
-                let unique = if taken(&base) {
-                    (1..)
-                        .map(|i| format!("{base}{i}"))
-                        .find(|n| !taken(n))
-                        .expect("an unused name exists")
-                } else {
-                    base
-                };
-                out.push((unique, name.clone(), *ty));
+                out.push((unique_name(base, taken), name.clone(), *ty));
             }
         }
     }
