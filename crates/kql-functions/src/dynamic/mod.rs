@@ -22,9 +22,6 @@ pub use convert::{
     parse_json_expr, string_to_dynamic_expr,
 };
 
-use datafusion::arrow::array::{Array, ArrayRef, AsArray};
-use datafusion::arrow::datatypes::DataType;
-use datafusion::common::{Result, ScalarValue, exec_err};
 use datafusion::logical_expr::ScalarUDF;
 use std::fmt::Write;
 
@@ -267,26 +264,7 @@ pub(crate) fn unquote(v: &str) -> Option<std::borrow::Cow<'_, str>> {
         .map(std::borrow::Cow::Owned)
 }
 
-/// Visit each value of a string array of any of the three Arrow string types.
-pub(crate) fn for_each_str(array: &ArrayRef, mut f: impl FnMut(Option<&str>)) -> Result<()> {
-    match array.data_type() {
-        DataType::Utf8 => array.as_string::<i32>().iter().for_each(&mut f),
-        DataType::LargeUtf8 => array.as_string::<i64>().iter().for_each(&mut f),
-        DataType::Utf8View => array.as_string_view().iter().for_each(&mut f),
-        DataType::Null => (0..array.len()).for_each(|_| f(None)),
-        other => return exec_err!("dynamic function over {other}"),
-    }
-    Ok(())
-}
-
-pub(crate) fn scalar_str(v: &ScalarValue) -> Option<&str> {
-    match v {
-        ScalarValue::Utf8(s) | ScalarValue::LargeUtf8(s) | ScalarValue::Utf8View(s) => s.as_deref(),
-        _ => None,
-    }
-}
-
-pub(crate) use crate::columnar::finish;
+pub(crate) use crate::columnar::{finish, for_each_str, scalar_str};
 
 #[cfg(test)]
 mod tests {

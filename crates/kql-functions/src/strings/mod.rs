@@ -7,7 +7,8 @@ mod matching;
 
 pub use matching::{MatchKind, Matcher};
 
-use datafusion::arrow::array::{Array, ArrayRef, AsArray, BooleanBuilder};
+use datafusion::arrow::array::{Array, AsArray, BooleanBuilder};
+use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::DataType;
 use datafusion::common::{Result, ScalarValue, exec_err};
 use datafusion::logical_expr::{
@@ -70,23 +71,7 @@ pub fn string_match_expr(kind: MatchKind, case_sensitive: bool, hay: Expr, needl
     udf.call(vec![hay, needle])
 }
 
-/// Visit each value of a string array of any of the three Arrow string types.
-fn for_each_str(array: &ArrayRef, mut f: impl FnMut(Option<&str>)) -> Result<()> {
-    match array.data_type() {
-        DataType::Utf8 => array.as_string::<i32>().iter().for_each(&mut f),
-        DataType::LargeUtf8 => array.as_string::<i64>().iter().for_each(&mut f),
-        DataType::Utf8View => array.as_string_view().iter().for_each(&mut f),
-        other => return exec_err!("string predicate over {other}"),
-    }
-    Ok(())
-}
-
-fn scalar_str(v: &ScalarValue) -> Option<&str> {
-    match v {
-        ScalarValue::Utf8(s) | ScalarValue::LargeUtf8(s) | ScalarValue::Utf8View(s) => s.as_deref(),
-        _ => None,
-    }
-}
+use crate::columnar::{for_each_str, scalar_str};
 
 impl ScalarUDFImpl for StringMatchUdf {
     fn name(&self) -> &str {
@@ -131,20 +116,17 @@ impl ScalarUDFImpl for StringMatchUdf {
                 }
             }
             (_, ColumnarValue::Array(needles)) => {
+                // Per-row needles (rare: a needle from a column): both sides
+                // as Utf8, walked together; each needle is prepared in turn.
                 let len = needles.len();
-                let hays = hay.to_array(len)?;
-                let mut hv: Vec<Option<&str>> = Vec::with_capacity(len);
-                let collect = |arr: &ArrayRef, into: &mut Vec<Option<String>>| {
-                    for_each_str(arr, |s| into.push(s.map(str::to_string)))
-                };
-                // Per-row needles: prepare each (rare: a needle from a column).
-                let mut ns: Vec<Option<String>> = Vec::with_capacity(len);
-                collect(needles, &mut ns)?;
-                let mut hs: Vec<Option<String>> = Vec::with_capacity(len);
-                collect(&hays, &mut hs)?;
-                hv.extend(hs.iter().map(|s| s.as_deref()));
+                let hays = cast(&hay.to_array(len)?, &DataType::Utf8)?;
+                let needles = cast(needles, &DataType::Utf8)?;
                 let mut out = BooleanBuilder::with_capacity(len);
-                for (h, n) in hv.iter().zip(ns.iter()) {
+                for (h, n) in hays
+                    .as_string::<i32>()
+                    .iter()
+                    .zip(needles.as_string::<i32>())
+                {
                     out.append_value(match (h, n) {
                         (Some(h), Some(n)) => {
                             Matcher::new(self.kind, self.case_sensitive, n).matches(h)
@@ -161,7 +143,7 @@ impl ScalarUDFImpl for StringMatchUdf {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use datafusion::arrow::array::{BooleanArray, StringArray};
+    use datafusion::arrow::array::{ArrayRef, BooleanArray, StringArray};
     use datafusion::arrow::datatypes::Field;
 
     fn run(udf: &StringMatchUdf, hay: ArrayRef, needle: ColumnarValue) -> BooleanArray {
