@@ -27,10 +27,8 @@ use kql_syntax::{Code, Diagnostic, Span};
 use std::collections::HashMap;
 use std::rc::Rc;
 
-/// Explicit cast to a KQL type (for lowering's subqueries).
-pub(crate) fn cast_to_pub(v: BExpr, ty: crate::types::KqlType) -> BExpr {
-    expr::cast_to(v, ty)
-}
+/// Explicit cast to a KQL type (lowering's subqueries use it too).
+pub(crate) use expr::cast_to;
 
 /// Settings that change what a query means.
 #[derive(Debug, Clone)]

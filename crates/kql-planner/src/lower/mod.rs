@@ -42,7 +42,7 @@ pub fn lower_subquery(
     case_insensitive: bool,
 ) -> Result<LogicalPlan, Diagnostic> {
     let c = &t.columns[0];
-    let v = crate::binder::cast_to_pub(BExpr::new(column(&c.name), c.ty), ty);
+    let v = crate::binder::cast_to(BExpr::new(column(&c.name), c.ty), ty);
     let mut e = v.expr;
     if case_insensitive {
         e = datafusion::functions::string::expr_fn::lower(e);
