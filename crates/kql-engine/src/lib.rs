@@ -95,16 +95,7 @@ impl KqlSession {
             parquet.schema_force_view_types = false;
         }
         let ctx = SessionContext::new_with_config(config);
-        for udf in kql_functions::strings::all_string_match_udfs() {
-            ctx.register_udf(udf);
-        }
-        ctx.register_udf(datafusion::logical_expr::ScalarUDF::from(
-            kql_functions::tostring::ToStringUdf::default(),
-        ));
-        ctx.register_udf(datafusion::logical_expr::ScalarUDF::from(
-            kql_functions::timespan::ToTimespanUdf::default(),
-        ));
-        for udf in kql_functions::dynamic::all_dynamic_udfs() {
+        for udf in kql_functions::all_udfs() {
             ctx.register_udf(udf);
         }
         Ok(KqlSession {
