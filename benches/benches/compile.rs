@@ -35,9 +35,7 @@ fn corpus() -> Vec<(String, String)> {
 fn compile(c: &mut Criterion) {
     let queries = corpus();
     let catalog = kql_engine::schemas::known_catalog();
-    let options = BindOptions {
-        now_ns: 1_781_913_600_000_000_000,
-    };
+    let options = BindOptions::at(1_781_913_600_000_000_000);
     let mut group = c.benchmark_group("parse");
     for (name, q) in &queries {
         group.bench_function(name, |b| b.iter(|| kql_syntax::parse(q).is_ok()));

@@ -3,6 +3,13 @@
 //! `kql run [--archive DIR] [--now T] [--format F] [-o FILE] (-f FILE | QUERY)`
 //! `kql explain --stage ast|bound|logical|optimized|physical (-f FILE | QUERY)`
 //! `kql tables [--archive DIR]`
+//! `kql feeds [--feeds DIR] (RULE.yaml | -f FILE | QUERY)`
+//! `kql rule run [--archive DIR] [--now T] [--format table|json|ndjson] [--expect FILE] RULE.yaml|DIR`
+//! `kql diff [--ordered] RESULT EXPECTED`
+//!
+//! `run` and `explain` also take `--feeds DIR` (the local mirror of
+//! `externaldata` URLs), `--watchlists DIR` and `--functions DIR` (saved
+//! functions: ASIM parser YAML, `.kql`), each defaulting to the bundled set.
 //!
 //! Without `--archive`, the sample archive shipped in the repository is used.
 //! Errors are printed as diagnostics with a caret under the query text, and
@@ -13,7 +20,7 @@ use kql_cli::render::{Format, render};
 use kql_engine::{KqlSession, SessionOptions, Stage};
 use kql_syntax::{Code, Diagnostic};
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 #[derive(Parser)]
@@ -35,6 +42,106 @@ enum Command {
     Explain(ExplainArgs),
     /// List the archive's tables with row counts and typed schemas.
     Tables(ArchiveArgs),
+    /// List the externaldata URLs a rule or query reads and whether the
+    /// local feed mirror has each.
+    Feeds(FeedsArgs),
+    /// Sentinel analytic rules: `kql rule run RULE.yaml|DIR`.
+    #[command(subcommand)]
+    Rule(RuleCommand),
+    /// Compare a result with one exported from Sentinel / Log Analytics
+    /// (CSV, query-API JSON, Kusto JSON, or `kql run --format json`).
+    Diff(DiffArgs),
+}
+
+#[derive(Subcommand)]
+enum RuleCommand {
+    /// Run scheduled analytic rules as Sentinel does and print their alerts.
+    Run(RuleRunArgs),
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum RuleFormat {
+    Table,
+    Json,
+    Ndjson,
+}
+
+#[derive(Args)]
+struct RuleRunArgs {
+    #[command(flatten)]
+    archive: ArchiveArgs,
+    /// The evaluation time: now() and the end of the rule's look-back
+    /// window (default: the wall clock).
+    #[arg(long, value_name = "DATETIME")]
+    now: Option<String>,
+    /// Output: a readable summary, the outcome as JSON, or one alert per line.
+    #[arg(long, value_enum, default_value_t = RuleFormat::Table)]
+    format: RuleFormat,
+    /// Compare the rule's result rows with this export (exit code 1 when
+    /// they differ).
+    #[arg(long, value_name = "FILE")]
+    expect: Option<PathBuf>,
+    #[command(flatten)]
+    workspace: WorkspaceArgs,
+    /// A rule file, or a folder of rule files.
+    #[arg(value_name = "RULE|DIR")]
+    rule: PathBuf,
+}
+
+#[derive(Args)]
+struct DiffArgs {
+    /// Compare rows in order (default: as multisets, for unsorted results).
+    #[arg(long)]
+    ordered: bool,
+    /// The result to check.
+    #[arg(value_name = "RESULT")]
+    result: PathBuf,
+    /// The expected result (e.g. exported from Sentinel).
+    #[arg(value_name = "EXPECTED")]
+    expected: PathBuf,
+}
+
+#[derive(Args)]
+struct WorkspaceArgs {
+    /// The local mirror `externaldata` URLs are read from (default: the
+    /// bundled feeds/ folder). kql never reads the network.
+    #[arg(long, value_name = "DIR")]
+    feeds: Option<PathBuf>,
+    /// The folder of watchlists for `_GetWatchlist` (<alias>.csv; default:
+    /// the bundled watchlists/ folder).
+    #[arg(long, value_name = "DIR")]
+    watchlists: Option<PathBuf>,
+    /// The folder of saved functions: ASIM parser YAML and .kql files
+    /// (default: the bundled functions/ folder).
+    #[arg(long, value_name = "DIR")]
+    functions: Option<PathBuf>,
+}
+
+impl WorkspaceArgs {
+    fn load(&self) -> Result<std::sync::Arc<kql_engine::Workspace>, Failure> {
+        Ok(std::sync::Arc::new(kql_engine::Workspace::load(
+            self.feeds.as_deref(),
+            self.watchlists.as_deref(),
+            self.functions.as_deref(),
+        )?))
+    }
+}
+
+#[derive(Args)]
+struct FeedsArgs {
+    #[command(flatten)]
+    workspace: WorkspaceArgs,
+    /// A rule file (.yaml) or a query file.
+    #[arg(
+        short = 'f',
+        long = "file",
+        value_name = "FILE",
+        conflicts_with = "query"
+    )]
+    file: Option<PathBuf>,
+    /// A rule file (.yaml/.yml), a query file, or the query text.
+    #[arg(value_name = "RULE|QUERY", required_unless_present = "file")]
+    query: Option<String>,
 }
 
 #[derive(Args)]
@@ -74,6 +181,8 @@ struct RunArgs {
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     output: Option<PathBuf>,
     #[command(flatten)]
+    workspace: WorkspaceArgs,
+    #[command(flatten)]
     query: QueryArgs,
 }
 
@@ -96,6 +205,8 @@ struct ExplainArgs {
     /// Fix now() for the plan.
     #[arg(long, value_name = "DATETIME")]
     now: Option<String>,
+    #[command(flatten)]
+    workspace: WorkspaceArgs,
     #[command(flatten)]
     query: QueryArgs,
 }
@@ -148,6 +259,9 @@ async fn dispatch(cli: Cli) -> Result<(), Failure> {
         Command::Run(args) => run(args).await,
         Command::Explain(args) => explain(args).await,
         Command::Tables(args) => tables(args),
+        Command::Feeds(args) => feeds(args),
+        Command::Rule(RuleCommand::Run(args)) => rule_run(args).await,
+        Command::Diff(args) => diff(args),
     }
 }
 
@@ -184,7 +298,11 @@ fn parse_now(text: &str) -> Result<i64, Failure> {
     }
 }
 
-fn session(archive: &ArchiveArgs, now: Option<&str>) -> Result<KqlSession, Failure> {
+fn session(
+    archive: &ArchiveArgs,
+    now: Option<&str>,
+    workspace: Option<&WorkspaceArgs>,
+) -> Result<KqlSession, Failure> {
     let mut options = SessionOptions::new(
         archive
             .archive
@@ -192,6 +310,9 @@ fn session(archive: &ArchiveArgs, now: Option<&str>) -> Result<KqlSession, Failu
             .unwrap_or_else(kql_engine::sample_archive),
     );
     options.now_ns = now.map(parse_now).transpose()?;
+    if let Some(w) = workspace {
+        options.workspace = w.load()?;
+    }
     Ok(KqlSession::open(options)?)
 }
 
@@ -208,7 +329,7 @@ fn with_source(src: &str, origin: &str) -> impl Fn(Diagnostic) -> Failure {
 
 async fn run(args: RunArgs) -> Result<(), Failure> {
     let (src, origin) = read_query(&args.query)?;
-    let session = session(&args.archive, args.now.as_deref())?;
+    let session = session(&args.archive, args.now.as_deref(), Some(&args.workspace))?;
     let results = session
         .run(&src)
         .await
@@ -249,7 +370,7 @@ async fn run(args: RunArgs) -> Result<(), Failure> {
 
 async fn explain(args: ExplainArgs) -> Result<(), Failure> {
     let (src, origin) = read_query(&args.query)?;
-    let session = session(&args.archive, args.now.as_deref())?;
+    let session = session(&args.archive, args.now.as_deref(), Some(&args.workspace))?;
     let stage = match args.stage {
         StageArg::Ast => Stage::Ast,
         StageArg::Bound => Stage::Bound,
@@ -266,7 +387,7 @@ async fn explain(args: ExplainArgs) -> Result<(), Failure> {
 }
 
 fn tables(args: ArchiveArgs) -> Result<(), Failure> {
-    let session = session(&args, None)?;
+    let session = session(&args, None, None)?;
     let mut failed = None;
     println!("archive: {}", session.archive().root.display());
     for t in session.tables() {
@@ -286,5 +407,167 @@ fn tables(args: ArchiveArgs) -> Result<(), Failure> {
     match failed {
         Some(d) => Err(d.into()),
         None => Ok(()),
+    }
+}
+
+fn feeds(args: FeedsArgs) -> Result<(), Failure> {
+    let workspace = args.workspace.load()?;
+    let (text, origin) = match (&args.file, &args.query) {
+        (Some(path), _) => (Some(path.clone()), None),
+        (None, Some(q)) if Path::new(q).is_file() => (Some(PathBuf::from(q)), None),
+        (None, Some(q)) => (None, Some(q.clone())),
+        (None, None) => (None, None),
+    };
+    let query = match (text, origin) {
+        (Some(path), _) if is_yaml(&path) => {
+            kql_sentinel::Rule::from_file(&path)
+                .map_err(|e| kql_cli::workspace::sentinel_diagnostic(Code::RuleInvalid, &e))?
+                .query
+        }
+        (Some(path), _) => kql_engine::read_query_file(&path)?,
+        (None, Some(q)) => q,
+        (None, None) => {
+            return Err(Diagnostic::new(Code::Io, "no rule or query given").into());
+        }
+    };
+    let mirror = workspace.feeds_dir();
+    let urls = kql_cli::feeds::feed_urls(&query, &workspace);
+    if urls.is_empty() {
+        println!("the query reads no externaldata feed");
+        return Ok(());
+    }
+    let status = kql_cli::feeds::status(&urls, &mirror);
+    let mut missing = 0;
+    for s in &status {
+        let mark = if s.present { "present" } else { "MISSING" };
+        println!("{mark}  {}\n         {}", s.url, s.path.display());
+        missing += usize::from(!s.present);
+    }
+    if missing > 0 {
+        return Err(Diagnostic::new(
+            Code::FeedMissing,
+            format!("{missing} of {} feed(s) are not in the mirror '{}'", status.len(), mirror.display()),
+        )
+        .with_hint("download each missing URL once and save it at the path shown (kql never reads the network)")
+        .into());
+    }
+    Ok(())
+}
+
+fn is_yaml(path: &Path) -> bool {
+    matches!(
+        path.extension().and_then(|e| e.to_str()),
+        Some("yaml" | "yml")
+    )
+}
+
+async fn rule_run(args: RuleRunArgs) -> Result<(), Failure> {
+    use kql_cli::rule;
+    let files = rule::rule_files(&args.rule)?;
+    if args.expect.is_some() && files.len() > 1 {
+        return Err(Diagnostic::new(
+            Code::Io,
+            "--expect compares one rule's result; a folder of rules was given",
+        )
+        .with_hint("run the rule file alone with --expect")
+        .into());
+    }
+    let workspace = args.workspace.load()?;
+    let now_ns = match &args.now {
+        Some(t) => parse_now(t)?,
+        None => chrono::Utc::now().timestamp_nanos_opt().unwrap_or_default(),
+    };
+    let archive = args
+        .archive
+        .archive
+        .clone()
+        .unwrap_or_else(kql_engine::sample_archive);
+    let mut outcomes = Vec::new();
+    let mut failed: Option<Diagnostic> = None;
+    for file in &files {
+        let run = match rule::load_rule(file) {
+            Ok(r) => rule::run_rule(r, &archive, workspace.clone(), now_ns).await,
+            Err(d) => Err(d),
+        };
+        match run {
+            Ok(run) => {
+                match args.format {
+                    RuleFormat::Table => println!(
+                        "{}",
+                        kql_sentinel::alerts::render_text(&run.outcome).trim_end()
+                    ),
+                    RuleFormat::Ndjson => {
+                        for a in &run.outcome.alerts {
+                            println!("{}", serde_json::to_string(a).unwrap_or_default());
+                        }
+                    }
+                    RuleFormat::Json => {}
+                }
+                if let Some(expected) = &args.expect {
+                    let exp = kql_sentinel::diff::load_result(expected).map_err(|e| {
+                        kql_cli::workspace::sentinel_diagnostic(Code::ResultUnreadable, &e)
+                    })?;
+                    let d = kql_sentinel::diff::compare(&run.result, &exp, run.ordered);
+                    if d.is_equal() {
+                        eprintln!("the result matches {}", expected.display());
+                    } else {
+                        eprintln!("{}", d.render(20));
+                        failed = Some(Diagnostic::new(
+                            Code::ExecutionFailed,
+                            format!("the rule's result differs from {}", expected.display()),
+                        ));
+                    }
+                }
+                outcomes.push(run.outcome);
+            }
+            Err(d) => {
+                eprint!("{}", d.render("", &file.display().to_string()));
+                failed = Some(Diagnostic::new(
+                    Code::ExecutionFailed,
+                    format!("the rule in '{}' could not run", file.display()),
+                ));
+            }
+        }
+    }
+    if args.format == RuleFormat::Json {
+        let text = if files.len() == 1 && outcomes.len() == 1 {
+            serde_json::to_string_pretty(&outcomes[0])
+        } else {
+            serde_json::to_string_pretty(&outcomes)
+        };
+        println!("{}", text.unwrap_or_default());
+    }
+    match failed {
+        Some(d) => Err(d.into()),
+        None => Ok(()),
+    }
+}
+
+fn diff(args: DiffArgs) -> Result<(), Failure> {
+    let load = |p: &Path| {
+        kql_sentinel::diff::load_result(p).map_err(|e| {
+            Failure::from(kql_cli::workspace::sentinel_diagnostic(
+                Code::ResultUnreadable,
+                &e,
+            ))
+        })
+    };
+    let actual = load(&args.result)?;
+    let expected = load(&args.expected)?;
+    let d = kql_sentinel::diff::compare(&actual, &expected, args.ordered);
+    if d.is_equal() {
+        println!("equal: {} rows", actual.rows.len());
+        Ok(())
+    } else {
+        println!("{}", d.render(20));
+        Err(Diagnostic::new(
+            Code::ExecutionFailed,
+            format!(
+                "'{}' differs from '{}'",
+                args.result.display(),
+                args.expected.display()
+            ),
+        )
+        .into())
     }
 }

@@ -163,6 +163,7 @@ impl Archive {
                 .collect::<Vec<_>>(),
         ));
         let provider = build_provider(name, &files, schema.clone())?;
+        let columns = with_known_columns(name, columns);
         Ok(ArchiveTable {
             name: name.to_string(),
             files,
@@ -172,6 +173,33 @@ impl Archive {
             provider,
         })
     }
+}
+
+/// A known Sentinel table exposes its whole schema (plus the standard
+/// columns), in the documented order, whatever its files hold: the columns
+/// no file has read as null ("" for strings); columns of the files that the
+/// schema lacks follow, in file order. A column in both keeps the files' type.
+fn with_known_columns(name: &str, from_files: Vec<BoundColumn>) -> Vec<BoundColumn> {
+    let Some(known) = schemas::known_table(name) else {
+        return from_files;
+    };
+    let standard = schemas::standard_columns();
+    let mut out: Vec<BoundColumn> = Vec::with_capacity(known.len() + from_files.len());
+    for (col, ty) in known.iter().chain(standard.iter()) {
+        if out.iter().any(|c| &c.name == col) {
+            continue;
+        }
+        match from_files.iter().find(|c| &c.name == col) {
+            Some(c) => out.push(c.clone()),
+            None => out.push(BoundColumn::new(col.clone(), *ty)),
+        }
+    }
+    for c in from_files {
+        if !out.iter().any(|o| o.name == c.name) {
+            out.push(c);
+        }
+    }
+    out
 }
 
 fn unreadable(path: &Path, e: std::io::Error) -> Diagnostic {

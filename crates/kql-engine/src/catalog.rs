@@ -1,41 +1,60 @@
 //! The catalog a query is bound against: the archive tables its text names,
-//! loaded (footers read) before binding, so binding itself stays pure.
+//! loaded (footers read) before binding; the workspace's saved functions;
+//! and the tables held in memory while binding (materialized results,
+//! `externaldata` feeds, watchlists).
 //!
-//! Collection is lexical: every identifier-like word of the query text that
-//! names a table folder (or matches it, for a `Device*` wildcard) is loaded.
-//! That over-approximates (a column that shares a table's name loads the
-//! table too) but never misses a table, and a corrupt file only fails the
-//! queries that name its table.
+//! Table collection is lexical: every identifier-like word of the query text
+//! — and of the saved functions it names, transitively — that names a table
+//! folder (or matches it, for a `Device*` wildcard) is loaded. That
+//! over-approximates (a column that shares a table's name loads the table
+//! too) but never misses a table, and a corrupt file only fails the queries
+//! that name its table.
 
 use crate::archive::{Archive, ArchiveTable};
+use crate::typed::{TypedColumns, schema_of};
+use crate::workspace::{Workspace, parse_function};
+use crate::{errors, feeds, watchlists};
+use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::catalog::default_table_source::provider_as_source;
-use datafusion::logical_expr::TableSource;
-use kql_planner::{BoundColumn, Catalog};
-use kql_syntax::Diagnostic;
-use std::collections::BTreeMap;
+use datafusion::datasource::MemTable;
+use datafusion::execution::context::SessionContext;
+use datafusion::logical_expr::{LogicalPlan, TableSource};
+use kql_planner::{BoundColumn, Catalog, ExternalDataRequest, MemoryTable, WorkspaceFunction};
+use kql_syntax::{Code, Diagnostic, Span};
+use std::cell::RefCell;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
 pub struct SessionCatalog {
     all_names: Vec<String>,
     loaded: BTreeMap<String, ArchiveTable>,
+    workspace: Arc<Workspace>,
+    ctx: SessionContext,
+    memory: RefCell<BTreeMap<String, (MemoryTable, Arc<MemTable>)>>,
+    functions: RefCell<HashMap<String, WorkspaceFunction>>,
 }
 
 impl SessionCatalog {
-    /// Load the tables `query` may refer to.
-    pub fn resolve(archive: &Archive, query: &str) -> Result<SessionCatalog, Diagnostic> {
+    /// Load the tables `query` (and the saved functions it names) may refer to.
+    pub fn resolve(
+        archive: &Archive,
+        query: &str,
+        workspace: Arc<Workspace>,
+        ctx: SessionContext,
+    ) -> Result<SessionCatalog, Diagnostic> {
         let mut loaded = BTreeMap::new();
-        for word in words(query) {
+        for word in referenced_words(query, &workspace) {
             let names: Vec<&String> = if word.contains('*') {
                 // a wildcard union source (`Device*`, `*Logs`, `*`)
                 archive
                     .tables
                     .keys()
-                    .filter(|n| kql_planner::binder::matches_wildcard(word, n))
+                    .filter(|n| kql_planner::binder::matches_wildcard(&word, n))
                     .collect()
             } else {
                 archive
                     .tables
-                    .get_key_value(word)
+                    .get_key_value(word.as_str())
                     .map(|(k, _)| k)
                     .into_iter()
                     .collect()
@@ -49,8 +68,73 @@ impl SessionCatalog {
         Ok(SessionCatalog {
             all_names: archive.tables.keys().cloned().collect(),
             loaded,
+            workspace,
+            ctx,
+            memory: RefCell::new(BTreeMap::new()),
+            functions: RefCell::new(HashMap::new()),
         })
     }
+
+    fn add_memory(
+        &self,
+        prefix: &str,
+        table: MemoryTable,
+        span: Span,
+    ) -> Result<String, Diagnostic> {
+        let schema = match table.batches.first() {
+            Some(b) => b.schema(),
+            None => schema_of(&table.columns),
+        };
+        let provider = MemTable::try_new(schema, vec![table.batches.clone()]).map_err(|e| {
+            Diagnostic::at(
+                Code::Internal,
+                span,
+                format!("cannot hold rows in memory: {e}"),
+            )
+        })?;
+        let mut memory = self.memory.borrow_mut();
+        let name = format!("{prefix}#{}", memory.len() + 1);
+        memory.insert(name.clone(), (table, Arc::new(provider)));
+        Ok(name)
+    }
+
+    fn typed_to_memory(
+        &self,
+        prefix: &str,
+        typed: TypedColumns,
+        span: Span,
+        what: &str,
+    ) -> Result<(String, Vec<BoundColumn>), Diagnostic> {
+        let columns = typed.columns().to_vec();
+        let batches = typed
+            .finish()
+            .map_err(|e| Diagnostic::at(Code::FeedUnreadable, span, format!("{what}: {e}")))?;
+        let name = self.add_memory(
+            prefix,
+            MemoryTable {
+                columns: columns.clone(),
+                batches,
+            },
+            span,
+        )?;
+        Ok((name, columns))
+    }
+}
+
+/// Identifier-like words of the query and, transitively, of the bodies of
+/// the saved functions those words name.
+fn referenced_words(query: &str, workspace: &Workspace) -> BTreeSet<String> {
+    let mut seen: BTreeSet<String> = BTreeSet::new();
+    let mut pending: Vec<String> = words(query).map(str::to_string).collect();
+    while let Some(w) = pending.pop() {
+        if !seen.insert(w.clone()) {
+            continue;
+        }
+        if let Some(f) = workspace.find(&w) {
+            pending.extend(words(&f.body).map(str::to_string));
+        }
+    }
+    seen
 }
 
 /// Identifier-like words (runs of letters, digits and `_`), with any `*`
@@ -62,7 +146,13 @@ fn words(text: &str) -> impl Iterator<Item = &str> {
 
 impl Catalog for SessionCatalog {
     fn table(&self, name: &str) -> Option<Vec<BoundColumn>> {
-        self.loaded.get(name).map(|t| t.columns.clone())
+        if let Some(t) = self.loaded.get(name) {
+            return Some(t.columns.clone());
+        }
+        self.memory
+            .borrow()
+            .get(name)
+            .map(|(t, _)| t.columns.clone())
     }
 
     fn table_names(&self) -> Vec<String> {
@@ -70,8 +160,99 @@ impl Catalog for SessionCatalog {
     }
 
     fn table_source(&self, name: &str) -> Option<Arc<dyn TableSource>> {
-        self.loaded
+        if let Some(t) = self.loaded.get(name) {
+            return Some(provider_as_source(t.provider.clone()));
+        }
+        self.memory
+            .borrow()
             .get(name)
-            .map(|t| provider_as_source(t.provider.clone()))
+            .map(|(_, p)| provider_as_source(p.clone()))
+    }
+
+    fn function(&self, name: &str) -> Result<Option<WorkspaceFunction>, Diagnostic> {
+        if let Some(f) = self.functions.borrow().get(name) {
+            return Ok(Some(f.clone()));
+        }
+        let Some(src) = self.workspace.find(name) else {
+            return Ok(None);
+        };
+        let f = parse_function(src, name)?;
+        self.functions
+            .borrow_mut()
+            .insert(name.to_string(), f.clone());
+        Ok(Some(f))
+    }
+
+    fn can_evaluate(&self) -> bool {
+        true
+    }
+
+    fn evaluate(&self, plan: &LogicalPlan, span: Span) -> Result<Vec<RecordBatch>, Diagnostic> {
+        let ctx = self.ctx.clone();
+        let plan = plan.clone();
+        // Binding is synchronous and may itself run inside the caller's async
+        // runtime: run the sub-plan on a thread of its own.
+        let result = std::thread::scope(|s| {
+            s.spawn(move || {
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .map_err(|e| Diagnostic::internal("evaluate", e))?;
+                rt.block_on(async {
+                    let df = ctx
+                        .execute_logical_plan(plan)
+                        .await
+                        .map_err(errors::from_datafusion)?;
+                    df.collect().await.map_err(errors::from_datafusion)
+                })
+            })
+            .join()
+        });
+        match result {
+            Ok(r) => r.map_err(|d| {
+                if d.span.is_none() {
+                    d.with_span(span)
+                } else {
+                    d
+                }
+            }),
+            Err(_) => Err(Diagnostic::at(
+                Code::Internal,
+                span,
+                "evaluating this expression failed unexpectedly",
+            )),
+        }
+    }
+
+    fn register_memory(&self, table: MemoryTable, span: Span) -> Result<String, Diagnostic> {
+        self.add_memory("materialize", table, span)
+    }
+
+    fn external_data(&self, request: &ExternalDataRequest) -> Result<String, Diagnostic> {
+        let mirror = self
+            .workspace
+            .feeds
+            .clone()
+            .unwrap_or_else(|| Workspace::bundled_dirs().0);
+        let typed = feeds::read(&mirror, request).map_err(|d| {
+            if d.span.is_none() {
+                d.with_span(request.span)
+            } else {
+                d
+            }
+        })?;
+        Ok(self
+            .typed_to_memory("externaldata", typed, request.span, "externaldata")?
+            .0)
+    }
+
+    fn watchlist(&self, alias: &str, span: Span) -> Result<(String, Vec<BoundColumn>), Diagnostic> {
+        let dir = self
+            .workspace
+            .watchlists
+            .clone()
+            .unwrap_or_else(|| Workspace::bundled_dirs().1);
+        let typed = watchlists::read(&dir, alias).map_err(|d| d.with_span(span))?;
+        self.typed_to_memory(&format!("watchlist:{alias}"), typed, span, "watchlist")
     }
 }

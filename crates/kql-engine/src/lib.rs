@@ -10,10 +10,15 @@
 pub mod archive;
 mod catalog;
 mod errors;
+pub mod feeds;
 pub mod schemas;
+mod typed;
+pub mod watchlists;
+pub mod workspace;
 
 pub use archive::{Archive, ArchiveTable};
 pub use catalog::SessionCatalog;
+pub use workspace::{FunctionSource, Workspace};
 
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::execution::context::{SessionConfig, SessionContext};
@@ -22,6 +27,7 @@ use datafusion::physical_plan::displayable;
 use kql_planner::{BindOptions, BoundScript, KqlType};
 use kql_syntax::{Code, Diagnostic};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// How a session is set up.
 #[derive(Debug, Clone)]
@@ -32,6 +38,11 @@ pub struct SessionOptions {
     pub now_ns: Option<i64>,
     /// DataFusion partitions (threads); `None` = the number of cores.
     pub target_partitions: Option<usize>,
+    /// Saved functions, feed mirror and watchlists.
+    pub workspace: Arc<Workspace>,
+    /// A scheduled rule's `queryPeriod` in nanoseconds: every archive table
+    /// is limited to `TimeGenerated` in `[now - lookback, now]`.
+    pub lookback_ns: Option<i64>,
 }
 
 impl SessionOptions {
@@ -40,6 +51,8 @@ impl SessionOptions {
             archive: archive.into(),
             now_ns: None,
             target_partitions: None,
+            workspace: Arc::new(Workspace::default()),
+            lookback_ns: None,
         }
     }
 }
@@ -118,9 +131,19 @@ impl KqlSession {
     /// Parse, resolve and bind a query text.
     pub fn bind(&self, query: &str) -> Result<(BoundScript, SessionCatalog), Diagnostic> {
         let script = kql_syntax::parse(query)?;
-        let catalog = SessionCatalog::resolve(&self.archive, query)?;
+        let catalog = SessionCatalog::resolve(
+            &self.archive,
+            query,
+            self.options.workspace.clone(),
+            self.ctx.clone(),
+        )?;
+        let now_ns = self.now_ns();
         let options = BindOptions {
-            now_ns: self.now_ns(),
+            now_ns,
+            time_window: self
+                .options
+                .lookback_ns
+                .map(|l| (now_ns.saturating_sub(l), now_ns)),
         };
         let bound = kql_planner::bind(&script, &catalog, &options)?;
         Ok((bound, catalog))

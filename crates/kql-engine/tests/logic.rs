@@ -315,6 +315,16 @@ fn open_suite() -> Suite {
     let mut options = SessionOptions::new(dir);
     options.now_ns = Some(NOW_NS);
     options.target_partitions = Some(4);
+    // Feeds, watchlists and functions from testdata (30_workspace.slt).
+    let testdata = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata");
+    options.workspace = Arc::new(
+        kql_engine::Workspace::load(
+            Some(&testdata.join("feeds")),
+            Some(&testdata.join("watchlists")),
+            Some(&testdata.join("functions")),
+        )
+        .expect("the test workspace loads"),
+    );
     let session = KqlSession::open(options).expect("the archive opens");
     Suite {
         session: Arc::new(session),

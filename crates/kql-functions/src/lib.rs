@@ -1,12 +1,19 @@
 //! kql-functions — runtime pieces an executor links: KQL scalar UDFs, aggregates,
 //! value formatting, the dynamic representation; no parser, no binder.
 
+pub mod aggregate;
 mod columnar;
 pub mod dynamic;
 pub mod format;
+pub mod ipv4;
+pub mod regex_fns;
 pub mod strings;
+pub mod tabular;
 pub mod timespan;
 pub mod tostring;
+mod udf;
+pub mod unixtime;
+pub mod url;
 
 use datafusion::logical_expr::ScalarUDF;
 
@@ -17,5 +24,10 @@ pub fn all_udfs() -> Vec<ScalarUDF> {
     udfs.push(ScalarUDF::from(tostring::ToStringUdf::default()));
     udfs.push(ScalarUDF::from(timespan::ToTimespanUdf::default()));
     udfs.extend(dynamic::all_dynamic_udfs());
+    udfs.extend(tabular::all_tabular_udfs());
+    udfs.extend(regex_fns::all_regex_udfs());
+    udfs.extend(url::all_url_udfs());
+    udfs.extend(ipv4::all_ipv4_udfs());
+    udfs.extend(unixtime::all_unixtime_udfs());
     udfs
 }

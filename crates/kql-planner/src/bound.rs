@@ -100,6 +100,87 @@ pub enum BoundOp {
     Union {
         inputs: Vec<BoundTabular>,
     },
+    /// `parse` / `parse-where`: `call` (a `kql_parse` call over the input)
+    /// yields a struct; each `(column, field)` of `fields` becomes an output
+    /// column (replacing an input column of that name, at the end).
+    Parse {
+        input: Box<BoundTabular>,
+        call: Expr,
+        fields: Vec<(String, String)>,
+        /// `parse-where`: keep only the rows that matched.
+        matched_only: bool,
+    },
+    /// `mv-expand` (and the expansion step of `mv-apply`): each of `lists`
+    /// (hidden name, list-valued expression over the input) is computed,
+    /// then all are unnested together (zipped, shorter lists padded with
+    /// nulls); `index` names a hidden list of item positions unnested with
+    /// them. `outputs` compute `columns` over the input columns and the
+    /// unnested hidden ones.
+    Expand {
+        input: Box<BoundTabular>,
+        lists: Vec<(String, Expr)>,
+        index: Option<String>,
+        outputs: Vec<BExpr>,
+    },
+    /// An equi-join (`join`, `lookup`). `keys` pairs an expression over the
+    /// left columns with one over the right columns, of the same type;
+    /// nulls match nothing. `outputs` says where each of `columns` comes from.
+    Join {
+        left: Box<BoundTabular>,
+        right: Box<BoundTabular>,
+        kind: JoinKind,
+        keys: Vec<(Expr, Expr)>,
+        outputs: Vec<(JoinSide, String)>,
+    },
+    /// The first `count` rows of each group of equal `partition` values, in
+    /// `order` (any rows when it is empty): `join`'s innerunique left side,
+    /// `take` / `top` inside `mv-apply`.
+    TopPerGroup {
+        input: Box<BoundTabular>,
+        partition: Vec<Expr>,
+        order: Vec<SortExpr>,
+        count: usize,
+    },
+    /// The input with one more column (the last of `columns`, long): the
+    /// row's number, 1, 2, ... (`mv-apply` tells its rows apart with it).
+    RowNumber {
+        input: Box<BoundTabular>,
+    },
+}
+
+/// How a [`BoundOp::Join`] matches rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JoinKind {
+    Inner,
+    LeftOuter,
+    RightOuter,
+    FullOuter,
+    LeftSemi,
+    LeftAnti,
+    RightSemi,
+    RightAnti,
+}
+
+impl JoinKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JoinKind::Inner => "inner",
+            JoinKind::LeftOuter => "leftouter",
+            JoinKind::RightOuter => "rightouter",
+            JoinKind::FullOuter => "fullouter",
+            JoinKind::LeftSemi => "leftsemi",
+            JoinKind::LeftAnti => "leftanti",
+            JoinKind::RightSemi => "rightsemi",
+            JoinKind::RightAnti => "rightanti",
+        }
+    }
+}
+
+/// The side of a join an output column comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JoinSide {
+    Left,
+    Right,
 }
 
 impl BoundTabular {
@@ -183,6 +264,89 @@ impl BoundTabular {
                     i.write_tree(out, depth + 1)?;
                 }
                 Ok(())
+            }
+            BoundOp::Parse {
+                input,
+                call,
+                fields,
+                matched_only,
+            } => {
+                let fs = fields
+                    .iter()
+                    .map(|(c, f)| format!("{c}={f}"))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                let what = if *matched_only { "ParseWhere" } else { "Parse" };
+                writeln!(out, "{pad}{what} {call} [{fs}] => [{cols}]")?;
+                input.write_tree(out, depth + 1)
+            }
+            BoundOp::Expand {
+                input,
+                lists,
+                index,
+                outputs,
+            } => {
+                let ls = lists
+                    .iter()
+                    .map(|(n, e)| format!("{n}={e}"))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                let ix = index
+                    .as_ref()
+                    .map(|i| format!(" index={i}"))
+                    .unwrap_or_default();
+                writeln!(
+                    out,
+                    "{pad}Expand [{ls}]{ix} outputs=[{}] => [{cols}]",
+                    list(outputs)
+                )?;
+                input.write_tree(out, depth + 1)
+            }
+            BoundOp::Join {
+                left,
+                right,
+                kind,
+                keys,
+                outputs: _,
+            } => {
+                let ks = keys
+                    .iter()
+                    .map(|(l, r)| format!("{l} == {r}"))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                writeln!(
+                    out,
+                    "{pad}Join kind={} on [{ks}] => [{cols}]",
+                    kind.as_str()
+                )?;
+                left.write_tree(out, depth + 1)?;
+                right.write_tree(out, depth + 1)
+            }
+            BoundOp::TopPerGroup {
+                input,
+                partition,
+                order,
+                count,
+            } => {
+                let ps = partition
+                    .iter()
+                    .map(|p| p.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                let os = order
+                    .iter()
+                    .map(|k| k.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                writeln!(
+                    out,
+                    "{pad}TopPerGroup {count} by [{ps}] order [{os}] => [{cols}]"
+                )?;
+                input.write_tree(out, depth + 1)
+            }
+            BoundOp::RowNumber { input } => {
+                writeln!(out, "{pad}RowNumber => [{cols}]")?;
+                input.write_tree(out, depth + 1)
             }
         }
     }

@@ -14,6 +14,6 @@ pub mod types;
 
 pub use binder::{BindOptions, bind};
 pub use bound::{BExpr, BoundColumn, BoundScript, BoundTabular};
-pub use catalog::{Catalog, StaticCatalog};
+pub use catalog::{Catalog, ExternalDataRequest, MemoryTable, StaticCatalog, WorkspaceFunction};
 pub use lower::lower;
 pub use types::KqlType;

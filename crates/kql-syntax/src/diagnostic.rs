@@ -41,6 +41,18 @@ pub enum Code {
     CorruptParquet = 5003,
     ExecutionFailed = 5004,
     Io = 5005,
+    /// An `externaldata` URL with no file in the local feed mirror.
+    FeedMissing = 5006,
+    /// A feed file that cannot be read as its declared format.
+    FeedUnreadable = 5007,
+    /// A watchlist file that cannot be read.
+    WatchlistUnreadable = 5008,
+    /// A workspace function (parser YAML, `.kql` file) that does not parse.
+    FunctionInvalid = 5009,
+    /// A rule file (YAML) that cannot be read as a Sentinel analytic rule.
+    RuleInvalid = 5010,
+    /// A result file for `diff` that cannot be read.
+    ResultUnreadable = 5011,
     // 9xxx internal
     Internal = 9001,
 }

@@ -14,7 +14,8 @@ use serde_json::{Value as Json, json};
 
 use super::Result;
 use super::columns::Value;
-use super::plant::RecordRow;
+use super::plant::{RecordRow, WindowPlant};
+use super::rule::WebEvent;
 use super::schema::KqlType;
 use super::values::kusto_datetime;
 use super::write::FileReport;
@@ -146,6 +147,28 @@ pub fn write_hunt(dir: &Path, hunt: &Hunt, rows: &[RecordRow]) -> Result<usize> 
     Ok(rendered.len())
 }
 
+/// The rows of `cryptominer_ua_rows.json`: planted web events that a WebSession parser
+/// reads and whose agent has a Cryptominer term, in ASIM names (any time).
+pub fn miner_rows(events: &[WebEvent]) -> Vec<RecordRow> {
+    events
+        .iter()
+        .filter_map(|e| {
+            let k = e.through_parser()?;
+            Some(RecordRow {
+                time: e.time,
+                values: vec![
+                    Value::Time(e.time),
+                    Value::str(e.table),
+                    Value::Str(k.src_ip),
+                    Value::Str(k.user_agent),
+                    Value::Str(k.url),
+                    Value::Str(k.user),
+                ],
+            })
+        })
+        .collect()
+}
+
 /// Writes the planted miner rows.
 pub fn write_miner_rows(dir: &Path, rows: &[RecordRow]) -> Result<usize> {
     let rendered = render_rows(MINER_COLUMNS, rows);
@@ -169,6 +192,8 @@ pub struct Manifest {
     pub tables: Vec<TableReport>,
     pub planted: Vec<PlantedReport>,
     pub expected: Vec<ExpectedReport>,
+    /// The fixed rows in and around the query period of UnusualUACryptoMiners.
+    pub rule_window: Vec<WindowPlant>,
     pub notes: Vec<&'static str>,
 }
 
@@ -192,15 +217,17 @@ pub struct PlantedReport {
 pub struct ExpectedReport {
     pub file: String,
     pub query: Option<String>,
-    pub table: &'static str,
+    pub table: String,
     pub rows: usize,
 }
 
 pub const NOTES: &[&str] = &[
     "Folders starting with '_' are not tables.",
     "threatfox_*.json: exactly the rows the query in threatfox_*.kql returns, in its output order; null strings are rendered as \"\".",
-    "cryptominer_ua_rows.json: the planted rows with a crypto-miner user agent (terms XMRig/ccminer), one per row, in ASIM WebSession column names; for CommonSecurityLog only Zscaler/NSSWeblog rows, Url = 'https://' + RequestURL. Not a query result.",
-    "Near misses (not matching): IPs with extra characters, a trailing or leading space, a prefix, leading zeros, ip:port, IPv4-mapped IPv6, indicator IPs in columns the hunts do not read, null IPs; miner-like user agents without the whole terms, and a miner agent in a non-Zscaler CommonSecurityLog row.",
+    "cryptominer_ua_rows.json: the planted rows with a crypto-miner user agent (terms XMRig/ccminer), one per row, at any time, in ASIM WebSession column names; for CommonSecurityLog only Zscaler/NSSWeblog rows, Url as the ASIM Zscaler parser makes it (iff(RequestURL == '', '', tolower(ApplicationProtocol) + '://' + url_decode(RequestURL))). Not a query result.",
+    "UnusualUACryptoMiners.json: exactly the rows the seed rule UnusualUACryptoMiners returns with now = the window end and its query period (15m, both ends inclusive), in no particular order; 'now', 'query_period', 'window' and the column types are in the file; row_sources says which tables each row's events came from. SquidProxy_CL contributes nothing (its parser's pre-filter drops every row when the rule passes user agents).",
+    "rule_window: fixed rows planted at fixed times before the window end in the newest file of ASimWebSessionLogs, CommonSecurityLog and SquidProxy_CL (hits, edges of the query period, near misses).",
+    "Near misses (not matching): IPs with extra characters, a trailing or leading space, a prefix, leading zeros, ip:port, IPv4-mapped IPv6, indicator IPs in columns the hunts do not read, null IPs; miner-like user agents without the whole terms (xmrigger, myccminerbox, XMRigProxy), feed agents of other categories (sqlmap, WindowsPowerShell), a miner agent in a non-Zscaler or non-NSSWeblog CommonSecurityLog row, miner agents 1 s and more before the rule's query period, a miner in the URL only.",
 ];
 
 pub fn write_manifest(dir: &Path, manifest: &Manifest) -> Result<()> {

@@ -1,24 +1,27 @@
 //! `xtask gen-archive`: writes a synthetic Sentinel-like Parquet archive.
 //!
 //! An archive is a folder with one sub-folder per table (`CommonSecurityLog`,
-//! `DeviceNetworkEvents`, `ASimWebSessionLogs`) holding Parquet files, some under hive
-//! `date=YYYY-MM-DD` folders, plus `_expected/` with the planted answers of the seed hunts
-//! and `manifest.json`. Output is a pure function of the arguments (seeded RNGs, fixed
+//! `DeviceNetworkEvents`, `ASimWebSessionLogs`, `SquidProxy_CL`) holding Parquet files, some
+//! under hive `date=YYYY-MM-DD` folders, plus `_expected/` with the planted answers of the
+//! seed hunts and of the seed rule `UnusualUACryptoMiners`, and `manifest.json`. Output is a pure function of the arguments (seeded RNGs, fixed
 //! window, no wall clock), so the same arguments give byte-identical files.
 //!
 //! Modules: [`schema`] (catalog types), [`values`] (pools, formatting), [`columns`]
 //! (generators, Arrow builders), [`tables`] (per-table column specs), [`layout`] (files),
-//! [`plant`] (planted rows), [`write`] (Parquet), [`expected`] (`_expected/`),
+//! [`plant`] (planted rows), [`window`] (fixed rows around the rule's query period),
+//! [`rule`] (the seed rule in plain Rust), [`write`] (Parquet), [`expected`] (`_expected/`),
 //! [`verify`] (read-back check).
 
 mod columns;
 mod expected;
 mod layout;
 mod plant;
+mod rule;
 mod schema;
 mod tables;
 mod values;
 mod verify;
+mod window;
 mod write;
 
 use std::fs;
@@ -115,6 +118,7 @@ pub fn run(args: &Args) -> Result<()> {
         plant_rate: args.plant_rate,
         row_group_size: args.row_group_size,
         pools: &pools,
+        now: end_ns,
     };
     let mut record = Record::default();
     let mut table_reports = Vec::new();
@@ -124,7 +128,13 @@ pub fn run(args: &Args) -> Result<()> {
             .iter()
             .position(|d| d.name == def.name)
             .unwrap_or(0) as u64;
-        let schema = schema::load(def.name)?;
+        let mut schema = schema::load(def.name)?;
+        for col in def.absent {
+            schema.column(col)?;
+        }
+        schema
+            .columns
+            .retain(|c| !def.absent.contains(&c.name.as_str()));
         let plans = layout::plan(def.name, args.rows, end_ns, args.days)?;
         let files = write::write_table(table_index, def, &schema, &plans, &settings, &mut record)?;
         eprintln!(
@@ -156,18 +166,34 @@ pub fn run(args: &Args) -> Result<()> {
             expected.push(ExpectedReport {
                 file: format!("_expected/{}.json", hunt.name),
                 query: Some(format!("_expected/{}.kql", hunt.name)),
-                table: hunt.table,
+                table: hunt.table.to_string(),
                 rows: n,
             });
         }
     }
-    let n = expected::write_miner_rows(&dir, &record.miner_rows)?;
+    let n = expected::write_miner_rows(&dir, &expected::miner_rows(&record.web))?;
     expected.push(ExpectedReport {
         file: "_expected/cryptominer_ua_rows.json".into(),
         query: None,
-        table: "CommonSecurityLog, ASimWebSessionLogs",
+        table: "CommonSecurityLog, ASimWebSessionLogs".into(),
         rows: n,
     });
+    if defs.iter().any(|d| rule::SOURCE_TABLES.contains(&d.name)) {
+        check_window_plants(&record, end_ns)?;
+        let rows = rule::answer(&record.web, end_ns);
+        let n = rule::write_expected(&dir, &rows, end_ns)?;
+        let tables: Vec<&str> = defs
+            .iter()
+            .map(|d| d.name)
+            .filter(|t| rule::SOURCE_TABLES.contains(t))
+            .collect();
+        expected.push(ExpectedReport {
+            file: format!("_expected/{}", rule::FILE),
+            query: Some("queries/UnusualUACryptoMiners.yaml".into()),
+            table: tables.join(", "),
+            rows: n,
+        });
+    }
     let planted = record
         .counts
         .iter()
@@ -189,6 +215,7 @@ pub fn run(args: &Args) -> Result<()> {
         tables: table_reports,
         planted,
         expected,
+        rule_window: record.window.clone(),
         notes: expected::NOTES.to_vec(),
     };
     expected::write_manifest(&dir, &manifest)?;
@@ -200,6 +227,24 @@ pub fn run(args: &Args) -> Result<()> {
             "verify: ok ({summary}), {:.1} s",
             started.elapsed().as_secs_f64()
         );
+    }
+    Ok(())
+}
+
+/// Each rule-window scenario is a hit exactly when the rule's computation returns it.
+fn check_window_plants(record: &Record, now: i64) -> Result<()> {
+    for w in &record.window {
+        let Some(i) = w.event else { continue };
+        let e = &record.web[i];
+        let in_period = e.time >= now - rule::QUERY_PERIOD_NS && e.time <= now;
+        let returned = in_period && e.through_parser().is_some();
+        if returned != w.hit {
+            return Err(format!(
+                "rule-window row '{}' of {} at {}: planted as hit={}, the rule gives {returned}",
+                w.what, w.table, w.time_text, w.hit
+            )
+            .into());
+        }
     }
     Ok(())
 }

@@ -12,10 +12,12 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use rand::rngs::StdRng;
 use rand::seq::index;
+use serde::Serialize;
 
 use super::Result;
 use super::columns::{RowCtx, Value};
 use super::expected::{Hunt, THREATFOX_CSL, THREATFOX_DNE};
+use super::rule::WebEvent;
 use super::tables::{self, TableDef};
 use super::values::{MALICIOUS_IPS, MINER_PORTS, MINER_UA_NEAR_MISSES, MINER_UAS, URL_PATHS};
 
@@ -31,6 +33,11 @@ pub enum PlantKind {
     MinerUa,
     /// A web row whose user agent or source must not match the miner rule.
     MinerUaNearMiss,
+    /// A fixed row in or next to the query period of the rule (see [`super::window`]) that
+    /// the rule returns.
+    RuleWindowHit,
+    /// A fixed row in or next to the rule's query period that it must not return.
+    RuleWindowOther,
 }
 
 impl PlantKind {
@@ -40,6 +47,8 @@ impl PlantKind {
             PlantKind::ThreatFoxNearMiss => "threatfox_near_miss",
             PlantKind::MinerUa => "cryptominer_ua",
             PlantKind::MinerUaNearMiss => "cryptominer_ua_near_miss",
+            PlantKind::RuleWindowHit => "rule_window_hit",
+            PlantKind::RuleWindowOther => "rule_window_other",
         }
     }
 }
@@ -96,10 +105,27 @@ pub struct RecordRow {
 pub struct Record {
     pub threatfox_csl: Vec<RecordRow>,
     pub threatfox_dne: Vec<RecordRow>,
-    /// Crypto-miner user-agent rows, see [`super::expected::MINER_COLUMNS`].
-    pub miner_rows: Vec<RecordRow>,
+    /// Every planted web row of ASimWebSessionLogs and CommonSecurityLog (miner agents,
+    /// near misses, rule-window scenarios) as written: the ground truth of the miner rule.
+    pub web: Vec<WebEvent>,
+    /// The rule-window scenarios as planted.
+    pub window: Vec<WindowPlant>,
     /// Plants per table and kind.
     pub counts: BTreeMap<(&'static str, PlantKind), usize>,
+}
+
+/// A rule-window scenario row as planted.
+#[derive(Clone, Debug, Serialize)]
+pub struct WindowPlant {
+    pub table: &'static str,
+    #[serde(rename = "time")]
+    pub time_text: String,
+    /// The rule must return it.
+    pub hit: bool,
+    pub what: &'static str,
+    /// Index into [`Record::web`] (None for SquidProxy_CL).
+    #[serde(skip)]
+    pub event: Option<usize>,
 }
 
 /// The state planting needs beyond the row context.
@@ -137,11 +163,12 @@ pub fn apply(p: &Plant, ctx: &mut RowCtx, row: usize, pc: &mut PlantCtx) -> Resu
         ("CommonSecurityLog", PlantKind::MinerUa) => {
             ctx.profile[row] = tables::ZSCALER;
             ctx.action[row] = 0;
-            let web = miner_web(ctx, row, k, MINER_UAS[k % MINER_UAS.len()]);
+            let ov = miner_web(ctx, row, k, MINER_UAS[k % MINER_UAS.len()])
+                .csl_overrides(ctx.profile[row]);
             pc.record
-                .miner_rows
-                .push(web.record(pc.table, ms, pc.missing, true));
-            web.csl_overrides()
+                .web
+                .push(web_event(pc.table, ms, &ov, pc.missing)?);
+            ov
         }
         ("CommonSecurityLog", PlantKind::MinerUaNearMiss) => {
             // Variant 0: a real miner agent, but from a non-Zscaler product the ASIM
@@ -151,18 +178,26 @@ pub fn apply(p: &Plant, ctx: &mut RowCtx, row: usize, pc: &mut PlantCtx) -> Resu
                 v => (tables::ZSCALER, MINER_UA_NEAR_MISSES[v - 1]),
             };
             ctx.profile[row] = profile;
-            miner_web(ctx, row, k, ua).csl_overrides()
+            let ov = miner_web(ctx, row, k, ua).csl_overrides(profile);
+            pc.record
+                .web
+                .push(web_event(pc.table, ms, &ov, pc.missing)?);
+            ov
         }
         ("ASimWebSessionLogs", PlantKind::MinerUa) => {
-            let web = miner_web(ctx, row, k, MINER_UAS[k % MINER_UAS.len()]);
+            let ov = miner_web(ctx, row, k, MINER_UAS[k % MINER_UAS.len()]).asim_overrides();
             pc.record
-                .miner_rows
-                .push(web.record(pc.table, ms, pc.missing, false));
-            web.asim_overrides()
+                .web
+                .push(web_event(pc.table, ms, &ov, pc.missing)?);
+            ov
         }
         ("ASimWebSessionLogs", PlantKind::MinerUaNearMiss) => {
             let ua = MINER_UA_NEAR_MISSES[k % MINER_UA_NEAR_MISSES.len()];
-            miner_web(ctx, row, k, ua).asim_overrides()
+            let ov = miner_web(ctx, row, k, ua).asim_overrides();
+            pc.record
+                .web
+                .push(web_event(pc.table, ms, &ov, pc.missing)?);
+            ov
         }
         ("DeviceNetworkEvents", PlantKind::ThreatFox) => {
             let ov = dne_threatfox(ctx, row, k);
@@ -341,8 +376,11 @@ fn miner_web(ctx: &RowCtx, row: usize, k: usize, ua: &'static str) -> MinerWeb {
 }
 
 impl MinerWeb {
-    fn csl_overrides(&self) -> Overrides {
+    fn csl_overrides(&self, profile: u8) -> Overrides {
+        let (vendor, product) = tables::csl_vendor_product(profile);
         vec![
+            ("DeviceVendor", Value::str(vendor)),
+            ("DeviceProduct", Value::str(product)),
             ("RequestClientApplication", Value::str(self.ua)),
             ("SourceIP", Value::str(&self.src_ip)),
             ("SourceUserName", Value::str(&self.user)),
@@ -366,36 +404,49 @@ impl MinerWeb {
             ),
         ]
     }
+}
 
-    /// A row of `cryptominer_ua_rows.json`; for CommonSecurityLog the URL is what the ASIM
-    /// Zscaler parser makes of it (`https://` + RequestURL).
-    fn record(&self, table: &'static str, ms: i64, missing: &[&str], csl: bool) -> RecordRow {
-        let col = |csl_name: &str, asim_name: &str, v: String| {
-            let name = if csl { csl_name } else { asim_name };
-            if missing.contains(&name) {
-                Value::Null
-            } else {
-                Value::Str(v)
-            }
-        };
-        RecordRow {
-            time: ms,
-            values: vec![
-                Value::Time(ms),
-                Value::str(table),
-                col("SourceIP", "SrcIpAddr", self.src_ip.clone()),
-                col(
-                    "RequestClientApplication",
-                    "HttpUserAgent",
-                    self.ua.to_string(),
-                ),
-                col(
-                    "RequestURL",
-                    "Url",
-                    format!("https://{}{}", self.host, self.path),
-                ),
-                col("SourceUserName", "SrcUsername", self.user.clone()),
-            ],
+/// The web event a planted row of ASimWebSessionLogs or CommonSecurityLog holds, read from
+/// its overrides (a column the file lacks is null). Every web plant sets all the columns
+/// the miner rule's parsers read.
+pub fn web_event(
+    table: &'static str,
+    time: i64,
+    ov: &[(&'static str, Value)],
+    missing: &[&str],
+) -> Result<WebEvent> {
+    let get = |col: &str| -> Result<Option<String>> {
+        if missing.contains(&col) {
+            return Ok(None);
         }
-    }
+        match ov.iter().find(|(c, _)| *c == col) {
+            Some((_, Value::Str(s))) => Ok(Some(s.clone())),
+            Some((_, Value::Null)) => Ok(None),
+            Some((_, v)) => Err(format!("{table}.{col}: planted {v:?}, not a string").into()),
+            None => Err(format!("a web plant in {table} does not set {col}").into()),
+        }
+    };
+    Ok(match table {
+        "ASimWebSessionLogs" => WebEvent {
+            table,
+            time,
+            user_agent: get("HttpUserAgent")?,
+            src_ip: get("SrcIpAddr")?,
+            url: get("Url")?,
+            user: get("SrcUsername")?,
+            ..WebEvent::default()
+        },
+        "CommonSecurityLog" => WebEvent {
+            table,
+            time,
+            vendor: get("DeviceVendor")?,
+            product: get("DeviceProduct")?,
+            user_agent: get("RequestClientApplication")?,
+            src_ip: get("SourceIP")?,
+            url: get("RequestURL")?,
+            protocol: get("ApplicationProtocol")?,
+            user: get("SourceUserName")?,
+        },
+        other => return Err(format!("{other} holds no web events").into()),
+    })
 }

@@ -175,6 +175,7 @@ fn catalog_text(table: &str) -> Option<&'static str> {
         "CommonSecurityLog" => catalog_file!("CommonSecurityLog"),
         "DeviceNetworkEvents" => catalog_file!("DeviceNetworkEvents"),
         "ASimWebSessionLogs" => catalog_file!("ASimWebSessionLogs"),
+        "SquidProxy_CL" => catalog_file!("SquidProxy_CL"),
         _ => return None,
     })
 }
@@ -226,5 +227,6 @@ mod tests {
         assert_eq!(csl.column("DestinationPort").unwrap().ty, KqlType::Int);
         assert_eq!(load("DeviceNetworkEvents").unwrap().columns.len(), 52);
         assert_eq!(load("ASimWebSessionLogs").unwrap().columns.len(), 174);
+        assert!(load("SquidProxy_CL").unwrap().column("RawData").is_ok());
     }
 }

@@ -1,7 +1,9 @@
 //! Reads a written archive back with the Parquet reader and recomputes the planted answers
 //! in plain Rust, independently of the planting record: the two ThreatFox hunts must give
-//! exactly the rows of their `_expected` files, and the rows whose user agent holds a miner
-//! term must be exactly the planted miner rows.
+//! exactly the rows of their `_expected` files, the rows whose user agent holds a miner
+//! term must be exactly the planted miner rows, the seed rule `UnusualUACryptoMiners` over
+//! every row of the files must give exactly `_expected/UnusualUACryptoMiners.json`, and
+//! every `SquidProxy_CL.RawData` line must match the ASIM Squid parser's regex.
 
 use std::collections::BTreeMap;
 use std::fs::{self, File};
@@ -16,8 +18,9 @@ use serde_json::{Value as Json, json};
 
 use super::Result;
 use super::expected::{Hunt, THREATFOX_CSL, THREATFOX_DNE};
+use super::rule::{self, WebEvent};
 use super::schema::KqlType;
-use super::values::{MALICIOUS_IPS, kusto_datetime};
+use super::values::{MALICIOUS_IPS, kusto_datetime, parse_datetime};
 
 /// The `.parquet` files under `dir`, recursively, in path order.
 pub fn parquet_files(dir: &Path) -> Result<Vec<PathBuf>> {
@@ -132,17 +135,6 @@ fn expected_rows(out: &Path, file: &str) -> Result<Vec<Json>> {
     Ok(json["rows"].as_array().ok_or("no rows array")?.clone())
 }
 
-/// Whether `text` holds `term` as a whole term (maximal alphanumeric run), ignoring case,
-/// as Kusto's `has` does.
-pub fn has_term(text: &str, term: &str) -> bool {
-    text.split(|c: char| !c.is_ascii_alphanumeric())
-        .any(|t| t.eq_ignore_ascii_case(term))
-}
-
-fn is_miner(ua: Option<&str>) -> bool {
-    ua.is_some_and(|u| has_term(u, "XMRig") || has_term(u, "ccminer"))
-}
-
 /// Checks the archive at `out`; returns a one-line summary.
 pub fn verify(out: &Path) -> Result<String> {
     let mut summary = Vec::new();
@@ -177,52 +169,207 @@ pub fn verify(out: &Path) -> Result<String> {
         summary.push(format!("{} {} rows", hunt.name, got.len()));
     }
 
+    let manifest: Json = serde_json::from_str(&fs::read_to_string(
+        out.join("_expected").join("manifest.json"),
+    )?)?;
+    let now = parse_datetime(manifest["end"].as_str().ok_or("manifest has no end")?)?;
+    let events = web_events(out)?;
+
+    // Rows with a miner agent that a parser reads, at any time.
     let mut miners: BTreeMap<&str, usize> = BTreeMap::new();
-    let asim = out.join("ASimWebSessionLogs");
-    if asim.is_dir() {
-        scan(&asim, &["HttpUserAgent"], |cols, n| {
-            let hits = (0..n).filter(|&r| is_miner(string_at(&cols[0], r))).count();
-            *miners.entry("ASimWebSessionLogs").or_default() += hits;
-            Ok(())
-        })?;
-    }
-    let csl = out.join("CommonSecurityLog");
-    let csl_cols = ["DeviceVendor", "DeviceProduct", "RequestClientApplication"];
-    if csl.is_dir() {
-        scan(&csl, &csl_cols, |cols, n| {
-            let hits = (0..n)
-                .filter(|&r| {
-                    string_at(&cols[0], r) == Some("Zscaler")
-                        && string_at(&cols[1], r) == Some("NSSWeblog")
-                        && is_miner(string_at(&cols[2], r))
-                })
-                .count();
-            *miners.entry("CommonSecurityLog").or_default() += hits;
-            Ok(())
-        })?;
+    for e in &events {
+        if e.through_parser().is_some() {
+            *miners.entry(e.table).or_default() += 1;
+        }
     }
     let planted = expected_rows(out, "cryptominer_ua_rows.json")?;
-    for (table, found) in &miners {
+    for table in ["ASimWebSessionLogs", "CommonSecurityLog"] {
+        if !out.join(table).is_dir() {
+            continue;
+        }
+        let found = miners.get(table).copied().unwrap_or(0);
         let want = planted.iter().filter(|r| r[1] == json!(table)).count();
-        if *found != want {
+        if found != want {
             return Err(
                 format!("{table}: {found} rows with a miner user agent, {want} planted").into(),
             );
         }
         summary.push(format!("{table} miner UA {found} rows"));
     }
+
+    if rule::SOURCE_TABLES.iter().any(|t| out.join(t).is_dir()) {
+        summary.push(check_rule(out, &events, now)?);
+    }
+    if out.join("SquidProxy_CL").is_dir() {
+        summary.push(check_squid(out)?);
+    }
     Ok(summary.join(", "))
+}
+
+/// The rows of ASimWebSessionLogs and CommonSecurityLog whose agent has a Cryptominer term
+/// (the only rows the rule can return), read from the files.
+fn web_events(out: &Path) -> Result<Vec<WebEvent>> {
+    let mut events = Vec::new();
+    let asim = out.join("ASimWebSessionLogs");
+    if asim.is_dir() {
+        let cols = [
+            "TimeGenerated",
+            "HttpUserAgent",
+            "SrcIpAddr",
+            "Url",
+            "SrcUsername",
+        ];
+        scan(&asim, &cols, |c, n| {
+            for r in 0..n {
+                let Some(ua) = string_at(&c[1], r).filter(|u| rule::is_miner_agent(u)) else {
+                    continue;
+                };
+                let owned = |i: usize| string_at(&c[i], r).map(str::to_string);
+                events.push(WebEvent {
+                    table: "ASimWebSessionLogs",
+                    time: time_at(&c[0], r).ok_or("ASimWebSessionLogs: null TimeGenerated")?,
+                    user_agent: Some(ua.to_string()),
+                    src_ip: owned(2),
+                    url: owned(3),
+                    user: owned(4),
+                    ..WebEvent::default()
+                });
+            }
+            Ok(())
+        })?;
+    }
+    let csl = out.join("CommonSecurityLog");
+    if csl.is_dir() {
+        let cols = [
+            "TimeGenerated",
+            "RequestClientApplication",
+            "DeviceVendor",
+            "DeviceProduct",
+            "SourceIP",
+            "RequestURL",
+            "ApplicationProtocol",
+            "SourceUserName",
+        ];
+        scan(&csl, &cols, |c, n| {
+            for r in 0..n {
+                let Some(ua) = string_at(&c[1], r).filter(|u| rule::is_miner_agent(u)) else {
+                    continue;
+                };
+                let owned = |i: usize| string_at(&c[i], r).map(str::to_string);
+                events.push(WebEvent {
+                    table: "CommonSecurityLog",
+                    time: time_at(&c[0], r).ok_or("CommonSecurityLog: null TimeGenerated")?,
+                    user_agent: Some(ua.to_string()),
+                    vendor: owned(2),
+                    product: owned(3),
+                    src_ip: owned(4),
+                    url: owned(5),
+                    protocol: owned(6),
+                    user: owned(7),
+                });
+            }
+            Ok(())
+        })?;
+    }
+    Ok(events)
+}
+
+/// The rule over the files' rows against `_expected/UnusualUACryptoMiners.json`, as
+/// multisets of rows.
+fn check_rule(out: &Path, events: &[WebEvent], now: i64) -> Result<String> {
+    let text = fs::read_to_string(out.join("_expected").join(rule::FILE))?;
+    let want: Json = serde_json::from_str(&text)?;
+    if want["now"] != json!(kusto_datetime(now)) {
+        return Err(format!(
+            "{}: now is {}, the window ends {}",
+            rule::FILE,
+            want["now"],
+            kusto_datetime(now)
+        )
+        .into());
+    }
+    let columns: Vec<Json> = rule::COLUMNS
+        .iter()
+        .map(|(n, t)| json!({"name": n, "type": t.name()}))
+        .collect();
+    if want["columns"] != Json::from(columns) {
+        return Err(format!("{}: unexpected columns {}", rule::FILE, want["columns"]).into());
+    }
+    let mut got: Vec<Json> = rule::answer(events, now)
+        .iter()
+        .map(|r| Json::from(r.render()))
+        .collect();
+    let mut want_rows = want["rows"].as_array().ok_or("no rows array")?.clone();
+    let key = |j: &Json| j.to_string();
+    got.sort_by_key(key);
+    want_rows.sort_by_key(key);
+    if got != want_rows {
+        let extra: Vec<&Json> = got.iter().filter(|g| !want_rows.contains(g)).collect();
+        let missing: Vec<&Json> = want_rows.iter().filter(|w| !got.contains(w)).collect();
+        return Err(format!(
+            "{}: the files give {} rows, the expected file {}; not expected: {extra:?}; missing: {missing:?}",
+            rule::FILE,
+            got.len(),
+            want_rows.len()
+        )
+        .into());
+    }
+    Ok(format!("{} {} rows", rule::NAME, got.len()))
+}
+
+/// The ASIM Squid parser's regex (vimWebSessionSquidProxy, `extract_all(..., RawData)`).
+pub const SQUID_REGEX: &str = r"^(\d+\.\d+)\s+(\d+)\s(\S+)\s([A-Z_]+)\/(\d+)\s(\d+)\s([A-Z]+)\s(\S+)\s(\S+)\s([A-Z_]+)\/(\S+)\s(\S+)";
+
+/// Every RawData line parses, and its time is the row's TimeGenerated (to the millisecond).
+fn check_squid(out: &Path) -> Result<String> {
+    let re = regex::Regex::new(SQUID_REGEX)?;
+    let mut lines = 0usize;
+    let mut with_user = 0usize;
+    scan(
+        &out.join("SquidProxy_CL"),
+        &["TimeGenerated", "RawData"],
+        |c, n| {
+            for r in 0..n {
+                let line = string_at(&c[1], r).ok_or("SquidProxy_CL: null RawData")?;
+                let caps = re
+                    .captures(line)
+                    .ok_or_else(|| format!("SquidProxy_CL: RawData does not parse: {line}"))?;
+                let time = time_at(&c[0], r).ok_or("SquidProxy_CL: null TimeGenerated")?;
+                let stamp = format!(
+                    "{}.{:03}",
+                    time.div_euclid(1_000_000_000),
+                    time.div_euclid(1_000_000).rem_euclid(1000)
+                );
+                if caps[1] != stamp {
+                    return Err(format!(
+                        "SquidProxy_CL: RawData time {} but TimeGenerated {}",
+                        &caps[1],
+                        kusto_datetime(time)
+                    )
+                    .into());
+                }
+                lines += 1;
+                with_user += usize::from(&caps[9] != "-");
+            }
+            Ok(())
+        },
+    )?;
+    Ok(format!(
+        "SquidProxy_CL {lines} lines parse ({with_user} with a user)"
+    ))
 }
 
 #[cfg(test)]
 mod tests {
-    use super::has_term;
+    use super::SQUID_REGEX;
 
     #[test]
-    fn terms() {
-        assert!(has_term("XMRig/6.2.1", "xmrig"));
-        assert!(has_term("foo ccminer/2.3", "ccminer"));
-        assert!(!has_term("XMRigger/1.0", "XMRig"));
-        assert!(!has_term("ccminerbot", "ccminer"));
+    fn squid_regex_is_the_parsers() {
+        let re = regex::Regex::new(SQUID_REGEX).unwrap();
+        let line = "1781913600.123    245 10.1.0.52 TCP_MISS/200 10543 GET http://www.example.com/ - HIER_DIRECT/93.184.216.34 text/html";
+        let caps = re.captures(line).unwrap();
+        assert_eq!(&caps[4], "TCP_MISS");
+        assert_eq!(&caps[8], "http://www.example.com/");
+        assert!(!re.is_match("1781913600 245 10.1.0.52 TCP_MISS/200"));
     }
 }

@@ -20,10 +20,11 @@ use serde::Serialize;
 use super::Result;
 use super::columns::{ColSpec, Value, build_column};
 use super::layout::FilePlan;
-use super::plant::{self, PlantCtx, Record};
+use super::plant::{self, PlantCtx, PlantKind, Record, WindowPlant};
 use super::schema::{KqlType, TableSchema};
 use super::tables::{self, TableDef, make_ctx};
 use super::values::{Pools, kusto_datetime, mix};
+use super::window;
 
 /// Rows per Arrow batch.
 const CHUNK_ROWS: usize = 8192;
@@ -53,6 +54,8 @@ pub struct WriteSettings<'a> {
     pub plant_rate: u64,
     pub row_group_size: usize,
     pub pools: &'a Pools,
+    /// The end of the archive's window: `now` of the rule-window scenarios.
+    pub now: i64,
 }
 
 /// Writes all files of a table and returns their reports.
@@ -72,6 +75,11 @@ pub fn write_table(
     let id_prefix = tables::id_prefix(def.name);
     let mut ordinals = BTreeMap::new();
     let mut used_ms = BTreeSet::new();
+    // Rule-window scenarios: fixed times; rate plants keep off them.
+    let schedule = window::schedule(def.name, settings.now);
+    for &(t, _) in &schedule {
+        used_ms.insert(t);
+    }
     let mut reports = Vec::with_capacity(plans.len());
     for plan in plans {
         let missing: Vec<&'static str> = if plan.drift {
@@ -101,6 +109,31 @@ pub fn write_table(
             &mut select_rng,
             &mut ordinals,
         );
+        // The newest file takes the scenarios, in its last rows without another plant.
+        let mut window_rows: Vec<(usize, i64, usize)> = Vec::new();
+        if plan.index + 1 == plans.len() && !schedule.is_empty() {
+            let taken: BTreeSet<usize> = plants.iter().map(|p| p.row).collect();
+            let mut tail: Vec<usize> = (0..plan.rows)
+                .rev()
+                .filter(|r| !taken.contains(r))
+                .take(schedule.len())
+                .collect();
+            if tail.len() < schedule.len() || schedule[0].0 < plan.start_ns {
+                return Err(format!(
+                    "{}: the newest file ({} rows) cannot hold the {} rule-window rows; use more --rows",
+                    def.name,
+                    plan.rows,
+                    schedule.len()
+                )
+                .into());
+            }
+            tail.reverse();
+            window_rows = tail
+                .into_iter()
+                .zip(&schedule)
+                .map(|(row, &(time, index))| (row, time, index))
+                .collect();
+        }
 
         let path = settings.out.join(&plan.rel_path);
         if let Some(dir) = path.parent() {
@@ -169,6 +202,25 @@ pub fn write_table(
                 }
                 next_plant += 1;
             }
+            let in_chunk = |r: &&(usize, i64, usize)| (chunk_start..chunk_start + n).contains(&r.0);
+            for &(row, time, index) in window_rows.iter().filter(in_chunk) {
+                let row = row - chunk_start;
+                let ov = window::apply(def.name, index, time, &mut ctx, row)?;
+                record_window(def.name, index, time, &ov, &missing, &mut *pc.record)?;
+                for (col, value) in ov {
+                    if missing.contains(&col) {
+                        continue;
+                    }
+                    let ci = schema
+                        .index_of(col)
+                        .ok_or_else(|| format!("plant sets unknown column {}.{col}", def.name))?;
+                    overrides[ci].push((row, value));
+                }
+            }
+            // Scenario rows may sit between rate plants: cells go in row order.
+            for cells in &mut overrides {
+                cells.sort_by_key(|(row, _)| *row);
+            }
 
             for &t in &ctx.time {
                 tmin = tmin.min(t);
@@ -215,4 +267,41 @@ pub fn write_table(
         });
     }
     Ok(reports)
+}
+
+/// Records a rule-window scenario row: its kind, and for the web tables its event.
+fn record_window(
+    table: &'static str,
+    index: usize,
+    time: i64,
+    ov: &[(&'static str, Value)],
+    missing: &[&'static str],
+    record: &mut Record,
+) -> Result<()> {
+    let (hit, what, event) = match table {
+        "SquidProxy_CL" => (false, window::SQUID[index].what, None),
+        _ => {
+            let s = if table == "ASimWebSessionLogs" {
+                &window::ASIM[index]
+            } else {
+                &window::CSL[index]
+            };
+            record.web.push(plant::web_event(table, time, ov, missing)?);
+            (s.hit, s.what, Some(record.web.len() - 1))
+        }
+    };
+    let kind = if hit {
+        PlantKind::RuleWindowHit
+    } else {
+        PlantKind::RuleWindowOther
+    };
+    *record.counts.entry((table, kind)).or_default() += 1;
+    record.window.push(WindowPlant {
+        table,
+        time_text: kusto_datetime(time),
+        hit,
+        what,
+        event,
+    });
+    Ok(())
 }

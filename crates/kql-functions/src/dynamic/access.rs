@@ -95,7 +95,11 @@ fn get_member<'a>(json: &'a str, open: usize, name: &str) -> Option<&'a str> {
 
 /// Call `f` with the range of each element of the array opening at `open`,
 /// until it returns true. Returns false on invalid text.
-fn each_element(json: &str, open: usize, mut f: impl FnMut(usize, usize) -> bool) -> bool {
+pub(crate) fn each_element(
+    json: &str,
+    open: usize,
+    mut f: impl FnMut(usize, usize) -> bool,
+) -> bool {
     let b = json.as_bytes();
     let mut j = skip_ws(b, open + 1);
     if b.get(j) == Some(&b']') {

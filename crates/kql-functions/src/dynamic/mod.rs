@@ -9,10 +9,13 @@
 //! compact (the usual case) — no allocation besides the output builder.
 //!
 //! * [`access`]: `kql_dynamic_get(json, key)` for `x.name`, `x['name']`, `x[i]`.
+//! * [`arrays`]: `array_concat`, `set_union`, `array_slice`, `pack_array`,
+//!   `split`, `strcat_array`.
 //! * [`convert`]: `parse_json`, `tostring`, `tolong`/`toint`/`todouble`/`tobool`
 //!   of a dynamic, and `array_length`.
 
 pub mod access;
+pub mod arrays;
 pub mod convert;
 
 pub use access::{DynamicGetUdf, dynamic_get_expr};
@@ -37,6 +40,7 @@ pub fn all_dynamic_udfs() -> Vec<ScalarUDF> {
     for t in ConvertTarget::ALL {
         v.push(ScalarUDF::from(DynamicConvertUdf::new(t)));
     }
+    v.extend(arrays::all_array_udfs());
     v
 }
 
@@ -228,7 +232,7 @@ pub(crate) fn write_json_string(s: &str, out: &mut impl Write) -> std::fmt::Resu
 
 /// The kind of a (trimmed, valid) JSON value, from its first byte.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Kind {
+pub enum Kind {
     Null,
     Bool,
     Number,
@@ -237,7 +241,7 @@ pub(crate) enum Kind {
     Object,
 }
 
-pub(crate) fn kind(v: &str) -> Option<Kind> {
+pub fn kind(v: &str) -> Option<Kind> {
     Some(match *v.as_bytes().first()? {
         b'n' => Kind::Null,
         b't' | b'f' => Kind::Bool,

@@ -170,7 +170,7 @@ fn eq_at(hay: &[u8], pos: usize, needle: &[u8], exact: bool) -> bool {
 }
 
 /// Is the character ending just before byte `pos` alphanumeric?
-fn alnum_before(hay: &[u8], pos: usize) -> bool {
+pub(crate) fn alnum_before(hay: &[u8], pos: usize) -> bool {
     if pos == 0 {
         return false;
     }
@@ -190,7 +190,7 @@ fn alnum_before(hay: &[u8], pos: usize) -> bool {
 }
 
 /// Is the character starting at byte `pos` alphanumeric?
-fn alnum_at(hay: &[u8], pos: usize) -> bool {
+pub(crate) fn alnum_at(hay: &[u8], pos: usize) -> bool {
     let Some(&b) = hay.get(pos) else {
         return false;
     };

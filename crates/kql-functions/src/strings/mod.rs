@@ -1,10 +1,13 @@
 //! String predicates as vectorised DataFusion UDFs: `kql_has`, `kql_has_cs`,
 //! `kql_contains`, ... one UDF per (operator, case) pair, so plans say what
 //! they do. Each runs over a whole Arrow string array with the needle
-//! prepared once when it is a constant (the usual case).
+//! prepared once when it is a constant (the usual case). [`has_any`] is
+//! `has_any` over a whole needle list in one pass (Aho-Corasick).
 
+pub mod has_any;
 mod matching;
 
+pub use has_any::{TermSet, has_any_expr, terms_json};
 pub use matching::{MatchKind, Matcher};
 
 use datafusion::arrow::array::{Array, AsArray, BooleanBuilder};
@@ -59,10 +62,12 @@ pub fn all_string_match_udfs() -> Vec<ScalarUDF> {
         MatchKind::StartsWith,
         MatchKind::EndsWith,
     ];
-    kinds
+    let mut udfs: Vec<ScalarUDF> = kinds
         .iter()
         .flat_map(|k| [false, true].map(|cs| ScalarUDF::from(StringMatchUdf::new(*k, cs))))
-        .collect()
+        .collect();
+    udfs.extend(has_any::all_has_any_udfs());
+    udfs
 }
 
 /// The expression `kql_<kind>[_cs](hay, needle)`.

@@ -1,6 +1,8 @@
 //! Aggregation functions of `summarize`: typing, Kusto's default result
 //! names (`count_`, `sum_x`, `dcount_x`, ...) and lowering to DataFusion
-//! aggregates. Nulls are skipped; `count()` counts rows.
+//! aggregates. Nulls are skipped; `count()` counts rows. `make_list` /
+//! `make_set` (and their `_if` forms) are the `kql_make_list` / `kql_make_set`
+//! UDAFs of kql-functions.
 //!
 //! `dcount` is exact here (a distinct count), where Kusto estimates it with
 //! HyperLogLog: on small sets both agree; on large ones Kusto's answer may
@@ -14,7 +16,7 @@ use datafusion::arrow::datatypes::DataType;
 use datafusion::functions::core::expr_fn::coalesce;
 use datafusion::functions_aggregate::expr_fn as agg;
 use datafusion::logical_expr::{Expr, cast, lit, when};
-use kql_syntax::ast::{self, ExprKind};
+use kql_syntax::ast::{self, ExprKind, Literal};
 use kql_syntax::{Code, Diagnostic, Span};
 
 pub(crate) const AGGREGATES: &[&str] = &[
@@ -64,8 +66,8 @@ pub(crate) fn is_aggregate(name: &str) -> bool {
 /// The prefix of the default result name: `make_list(x)` → `list_x`.
 fn name_prefix(name: &str) -> &str {
     match name {
-        "make_list" | "makelist" => "list",
-        "make_set" | "makeset" => "set",
+        "make_list" | "makelist" | "make_list_if" => "list",
+        "make_set" | "makeset" | "make_set_if" => "set",
         "take_any" | "any" => "any",
         "count_distinct" => "count_distinct",
         other => other,
@@ -263,10 +265,78 @@ pub(crate) fn bind_aggregate(
             };
             Ok(BExpr::new(e, ty))
         }
+        "make_list" | "make_set" | "makelist" | "makeset" | "make_list_if" | "make_set_if" => {
+            bind_make_list(b, call, row, span)
+        }
         _ => Err(Diagnostic::at(
             Code::UnsupportedFunction,
             call.name.span,
             format!("aggregation function '{name}()' is not supported yet"),
         )),
     }
+}
+
+/// `make_list(x [, maxSize])`, `make_set(...)`, the deprecated `makelist` /
+/// `makeset` (128 elements by default) and `make_list_if(x, p [, maxSize])` /
+/// `make_set_if(...)`: a dynamic array of the group's non-null values.
+/// Each value goes to the UDAF as its JSON element text, typed by its KQL
+/// type (`cast_to` dynamic: strings quoted, numbers bare, datetimes as ISO
+/// strings, dynamic values as they are).
+fn bind_make_list(
+    b: &mut Binder,
+    call: &ast::Call,
+    row: &[BoundColumn],
+    span: Span,
+) -> Result<BExpr, Diagnostic> {
+    use kql_functions::aggregate::make_list::{DEPRECATED_MAX_SIZE, MAX_SIZE};
+    let name = call.name.name.as_str();
+    let conditional = name.ends_with("_if");
+    let set = name.contains("set");
+    let fixed = if conditional { 2 } else { 1 };
+    if call.args.len() < fixed || call.args.len() > fixed + 1 {
+        return Err(Diagnostic::at(
+            Code::WrongArgCount,
+            span,
+            format!(
+                "{name}() takes {fixed} or {} arguments, got {}",
+                fixed + 1,
+                call.args.len()
+            ),
+        ));
+    }
+    if let Some(a) = call.args.iter().find(|a| a.name.is_some()) {
+        return Err(Diagnostic::at(
+            Code::BadArgument,
+            a.span,
+            format!("{name}() does not take named arguments"),
+        ));
+    }
+    let v = b.bind_scalar(&call.args[0].value, row)?;
+    let mut elem = super::expr::cast_to(v, KqlType::Dynamic).expr;
+    if conditional {
+        let p = b.bind_scalar(&call.args[1].value, row)?;
+        elem = only_if(elem, p, call.args[1].value.span)?;
+    }
+    let max = match call.args.get(fixed) {
+        None if matches!(name, "makelist" | "makeset") => DEPRECATED_MAX_SIZE,
+        None => MAX_SIZE,
+        Some(a) => {
+            let m = b.bind_scalar(&a.value, row)?;
+            match m.literal {
+                Some(Literal::Int(n)) if n > 0 => n as usize,
+                Some(Literal::Long(n)) if n > 0 => usize::try_from(n).unwrap_or(MAX_SIZE),
+                _ => {
+                    return Err(Diagnostic::at(
+                        Code::BadArgument,
+                        a.value.span,
+                        format!("{name}()'s maxSize must be a positive constant integer"),
+                    ));
+                }
+            }
+        }
+    };
+    Ok(BExpr::new(
+        kql_functions::aggregate::make_list_expr(set, max, elem),
+        KqlType::Dynamic,
+    ))
 }

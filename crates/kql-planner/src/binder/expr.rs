@@ -211,6 +211,22 @@ fn bind_call(
             )),
         };
     }
+    if name == "toscalar" {
+        return super::eager::toscalar(b, call, span);
+    }
+    if !functions::is_known_scalar(name)
+        && !aggregates::is_aggregate(name)
+        && let Some(f) = b.catalog.function(name)?
+    {
+        return match b.call_workspace_function(&f, &call.args, row, span)? {
+            super::Bound::Scalar(s) => Ok(s),
+            super::Bound::Tabular(_) => Err(Diagnostic::at(
+                Code::NotScalar,
+                span,
+                format!("'{name}()' returns a table, but a scalar value is expected here"),
+            )),
+        };
+    }
     if aggregates::is_aggregate(name) {
         return Err(Diagnostic::at(
             Code::BadArgument,

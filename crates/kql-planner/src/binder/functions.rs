@@ -5,6 +5,11 @@
 //! casts. Names not in the table are reported as unknown (with a "did you
 //! mean"), or as "not supported yet" when they are real KQL functions.
 
+mod arrays;
+mod control;
+mod net;
+mod regex;
+
 use super::Binder;
 use super::expr::{cast_to, from_dynamic, to_string_expr};
 use super::literal::constant;
@@ -58,24 +63,15 @@ const SCALAR_FUNCTIONS: &[&str] = &[
 /// Real KQL functions that are recognised but not implemented yet (the
 /// function-library issue brings them).
 const KNOWN_UNSUPPORTED: &[&str] = &[
-    "extract",
-    "extract_all",
-    "split",
     "substring",
     "indexof",
     "replace_string",
-    "replace_regex",
     "trim",
     "trim_start",
     "trim_end",
-    "strcat_array",
-    "array_concat",
-    "array_slice",
     "pack",
     "bag_pack",
-    "pack_array",
     "bag_keys",
-    "set_union",
     "datetime_add",
     "datetime_diff",
     "datetime_part",
@@ -93,27 +89,18 @@ const KNOWN_UNSUPPORTED: &[&str] = &[
     "log10",
     "pow",
     "sqrt",
-    "ipv4_is_private",
-    "ipv4_is_in_range",
-    "parse_url",
     "base64_decode_tostring",
     "hash",
     "hash_sha256",
     "countof",
     "reverse",
-    "url_decode",
-    "column_ifexists",
-    "columnifexists",
-    "case",
     "gettype",
     "toguid",
     "todecimal",
     "make_datetime",
     "make_timespan",
     "tohex",
-    "parse_ipv4",
     "ipv4_compare",
-    "has_any_ipv4_prefix",
     "bag_merge",
     "zip",
     "extractjson",
@@ -121,8 +108,6 @@ const KNOWN_UNSUPPORTED: &[&str] = &[
     "parse_path",
     "parse_csv",
     "format_bytes",
-    "unixtime_seconds_todatetime",
-    "unixtime_milliseconds_todatetime",
     "array_index_of",
     "array_sort_asc",
     "set_intersect",
@@ -142,11 +127,26 @@ const KNOWN_UNSUPPORTED: &[&str] = &[
     "next",
 ];
 
-pub(crate) fn is_known_scalar(name: &str) -> bool {
-    SCALAR_FUNCTIONS.contains(&name) || KNOWN_UNSUPPORTED.contains(&name)
+/// The function families bound in the `functions/` modules.
+const LIBRARY: &[&[&str]] = &[arrays::NAMES, control::NAMES, net::NAMES, regex::NAMES];
+
+fn is_library(name: &str) -> bool {
+    LIBRARY.iter().any(|names| names.contains(&name))
 }
 
-fn arity(
+/// Every implemented scalar function name.
+fn implemented() -> impl Iterator<Item = &'static str> {
+    SCALAR_FUNCTIONS
+        .iter()
+        .copied()
+        .chain(LIBRARY.iter().flat_map(|n| n.iter().copied()))
+}
+
+pub(crate) fn is_known_scalar(name: &str) -> bool {
+    SCALAR_FUNCTIONS.contains(&name) || is_library(name) || KNOWN_UNSUPPORTED.contains(&name)
+}
+
+pub(crate) fn arity(
     name: &str,
     args: &[ast::Arg],
     min: usize,
@@ -221,7 +221,16 @@ pub(crate) fn bind_function(
             bin(a[0].clone(), a[1].clone(), span)
         }
         "strcat" => {
-            arity(name, args, 1, 64, span)?;
+            // A name on an argument (`strcat(a, ";", PeerStatus = b)`, as the
+            // Squid ASIM parser writes) labels nothing: only the values count.
+            let unnamed: Vec<ast::Arg> = args
+                .iter()
+                .map(|a| ast::Arg {
+                    name: None,
+                    ..a.clone()
+                })
+                .collect();
+            arity(name, &unnamed, 1, 64, span)?;
             let a = bind_args(b)?;
             let parts: Vec<Expr> = a.into_iter().map(|v| to_string_expr(v).expr).collect();
             Ok(BExpr::new(
@@ -429,8 +438,66 @@ pub(crate) fn bind_function(
             };
             Ok(BExpr::new(e, ty))
         }
+        _ if arrays::NAMES.contains(&name) => arrays::bind(b, name, call, row, span),
+        _ if control::NAMES.contains(&name) => control::bind(b, name, call, row, span),
+        _ if net::NAMES.contains(&name) => net::bind(b, name, call, row, span),
+        _ if regex::NAMES.contains(&name) => regex::bind(b, name, call, row, span),
         _ => Err(unknown_function(name, call.name.span)),
     }
+}
+
+/// A string argument: strings as they are, guids and dynamic values as
+/// their text (`tostring()`); other types are a type error.
+pub(crate) fn expect_string(name: &str, v: BExpr, span: Span) -> Result<Expr, Diagnostic> {
+    match v.ty {
+        KqlType::String | KqlType::Guid | KqlType::Dynamic => Ok(to_string_expr(v).expr),
+        other => Err(type_error(
+            span,
+            &format!("{name}() needs a string here, got {}", other.as_str()),
+        )
+        .with_hint("convert it first with tostring()")),
+    }
+}
+
+/// An integer argument (int, long, or a dynamic number) as Int64.
+pub(crate) fn expect_integer(name: &str, v: BExpr, span: Span) -> Result<Expr, Diagnostic> {
+    match v.ty {
+        KqlType::Int | KqlType::Long | KqlType::Dynamic => Ok(cast_to(v, KqlType::Long).expr),
+        other => Err(type_error(
+            span,
+            &format!("{name}() needs an integer here, got {}", other.as_str()),
+        )),
+    }
+}
+
+/// A dynamic argument.
+pub(crate) fn expect_dynamic(name: &str, v: BExpr, span: Span) -> Result<BExpr, Diagnostic> {
+    if v.ty == KqlType::Dynamic {
+        return Ok(v);
+    }
+    let d = type_error(
+        span,
+        &format!("{name}() needs a dynamic array here, got {}", v.ty.as_str()),
+    );
+    Err(if v.ty == KqlType::String {
+        d.with_hint("parse JSON text first with parse_json(), or build an array with pack_array()")
+    } else {
+        d.with_hint("build an array with pack_array() or dynamic([...])")
+    })
+}
+
+/// Text (a nullable Utf8 expression) converted to a KQL type as `to<type>()`
+/// does: null when it does not convert.
+pub(crate) fn convert_string(text: Expr, to: KqlType) -> BExpr {
+    let nonempty = || datafusion::functions::core::expr_fn::nullif(text.clone(), lit(""));
+    let e = match to {
+        KqlType::String => coalesce(vec![text, lit("")]),
+        KqlType::Guid => nonempty(),
+        KqlType::Dynamic => kql_functions::dynamic::parse_json_expr(text),
+        KqlType::TimeSpan => kql_functions::timespan::totimespan_expr(text),
+        _ => try_cast(nonempty(), arrow_type(to)),
+    };
+    BExpr::new(e, to)
 }
 
 fn unknown_function(name: &str, span: Span) -> Diagnostic {
@@ -444,10 +511,7 @@ fn unknown_function(name: &str, span: Span) -> Diagnostic {
     }
     let close = suggest(
         name,
-        SCALAR_FUNCTIONS
-            .iter()
-            .copied()
-            .chain(super::aggregates::AGGREGATES.iter().copied()),
+        implemented().chain(super::aggregates::AGGREGATES.iter().copied()),
     );
     let d = Diagnostic::at(
         Code::UnknownFunction,
@@ -462,7 +526,7 @@ fn unknown_function(name: &str, span: Span) -> Diagnostic {
 }
 
 /// The common type of two branch values (`iff`, `coalesce`, `max_of`).
-fn result_type(a: KqlType, b: KqlType) -> Option<KqlType> {
+pub(crate) fn result_type(a: KqlType, b: KqlType) -> Option<KqlType> {
     if a == b {
         return Some(a);
     }

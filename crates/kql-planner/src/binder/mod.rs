@@ -12,12 +12,14 @@
 //! `functions.rs` and `aggregates.rs`.
 
 mod aggregates;
+mod eager;
 mod expr;
 mod functions;
 mod literal;
 mod naming;
 mod operators;
 mod ops;
+mod workspace;
 
 use crate::bound::{BExpr, BoundColumn, BoundScript, BoundTabular};
 use crate::catalog::Catalog;
@@ -36,6 +38,19 @@ pub struct BindOptions {
     /// The value of `now()` for the whole query, in nanoseconds since the Unix
     /// epoch (Kusto: one value per query).
     pub now_ns: i64,
+    /// A scheduled rule's look-back: every archive table the query reads is
+    /// limited to `TimeGenerated` in `[from, to]` (nanoseconds, inclusive),
+    /// as Sentinel limits a rule's query to its `queryPeriod`.
+    pub time_window: Option<(i64, i64)>,
+}
+
+impl BindOptions {
+    pub fn at(now_ns: i64) -> Self {
+        BindOptions {
+            now_ns,
+            time_window: None,
+        }
+    }
 }
 
 /// Does a table or column name match a pattern with `*` wildcards?
@@ -85,10 +100,19 @@ pub(crate) enum Bound {
     Tabular(BoundTabular),
 }
 
+/// One level of `let` names. A barrier scope (a workspace function's body)
+/// hides every scope below it: saved functions see only their parameters
+/// and their own `let`s, never the caller's.
+#[derive(Default)]
+struct Scope {
+    names: HashMap<String, LetBinding>,
+    barrier: bool,
+}
+
 pub(crate) struct Binder<'a> {
     pub catalog: &'a dyn Catalog,
     pub options: &'a BindOptions,
-    scopes: Vec<HashMap<String, LetBinding>>,
+    scopes: Vec<Scope>,
     /// Nesting depth of user-function calls, to stop runaway recursion.
     call_depth: usize,
 }
@@ -98,21 +122,28 @@ impl<'a> Binder<'a> {
         Binder {
             catalog,
             options,
-            scopes: vec![HashMap::new()],
+            scopes: vec![Scope::default()],
             call_depth: 0,
         }
     }
 
+    /// The scopes a name can be found in, innermost first (up to and
+    /// including the innermost barrier).
+    fn visible_scopes(&self) -> impl Iterator<Item = &Scope> {
+        let start = self.scopes.iter().rposition(|s| s.barrier).unwrap_or(0);
+        self.scopes[start..].iter().rev()
+    }
+
     pub(crate) fn lookup_let(&self, name: &str) -> Option<&LetBinding> {
-        self.scopes.iter().rev().find_map(|s| s.get(name))
+        self.visible_scopes().find_map(|s| s.names.get(name))
     }
 
     /// Names of the `let`s in scope that stand for tables: tabular values
     /// and views / functions without parameters.
     pub(crate) fn tabular_let_names(&self) -> Vec<String> {
         let mut names: Vec<String> = Vec::new();
-        for scope in &self.scopes {
-            for name in scope.keys() {
+        for scope in self.visible_scopes() {
+            for name in scope.names.keys() {
                 if !names.contains(name) {
                     names.push(name.clone());
                 }
@@ -130,6 +161,7 @@ impl<'a> Binder<'a> {
         self.scopes
             .last_mut()
             .expect("the binder always has a scope")
+            .names
             .insert(name.to_string(), binding);
     }
 
@@ -138,7 +170,12 @@ impl<'a> Binder<'a> {
             Statement::Let(l) => {
                 let binding = match &l.value {
                     LetValue::Expr(e) => match self.bind_any(e)? {
-                        Bound::Scalar(s) => LetBinding::Scalar(s),
+                        // A scalar `let` is one value for the whole query:
+                        // computed once now, so it can feed `has_any`, `in`
+                        // and parameters as a constant.
+                        Bound::Scalar(s) => {
+                            LetBinding::Scalar(eager::fold_constant(self, s, e.span)?)
+                        }
                         Bound::Tabular(t) => LetBinding::Tabular(t),
                     },
                     LetValue::Function(f) | LetValue::View(f) => {
@@ -194,13 +231,25 @@ impl<'a> Binder<'a> {
                 Some(LetBinding::Tabular(_)) => true,
                 Some(LetBinding::Function(f)) => f.params.is_empty() && self.body_is_tabular(f),
                 Some(LetBinding::Scalar(_)) => false,
-                None => self.catalog.table(&id.name).is_some(),
+                None => {
+                    self.catalog.table(&id.name).is_some()
+                        || self.broken_workspace_function(&id.name)
+                        || self.workspace_function(&id.name).is_some_and(|f| {
+                            f.def.params.is_empty() && self.body_is_tabular(&f.def)
+                        })
+                }
             },
             ExprKind::Call(c) => match c.name.name.as_str() {
-                "materialize" | "table" | "view" => true,
+                "materialize" | "table" | "view" | "_GetWatchlist" => true,
                 name => match self.lookup_let(name) {
                     Some(LetBinding::Function(f)) => self.body_is_tabular(f),
-                    _ => false,
+                    Some(_) => false,
+                    None => {
+                        self.broken_workspace_function(name)
+                            || self
+                                .workspace_function(name)
+                                .is_some_and(|f| self.body_is_tabular(&f.def))
+                    }
                 },
             },
             _ => false,
@@ -266,7 +315,12 @@ impl<'a> Binder<'a> {
             None => {}
         }
         if let Some(columns) = self.catalog.table(&id.name) {
-            return Ok(ops::scan(&id.name, columns));
+            return Ok(self.scan_table(&id.name, columns));
+        }
+        if let Some(f) = self.catalog.function(&id.name)? {
+            return self
+                .call_workspace_function(&f, &[], &[], id.span)?
+                .into_tabular(id.span);
         }
         Err(self.unknown_table(id))
     }
@@ -306,8 +360,10 @@ impl<'a> Binder<'a> {
                         "materialize() takes exactly one tabular argument",
                     ));
                 };
-                self.bind_tabular(&arg.value)
+                let t = self.bind_tabular(&arg.value)?;
+                eager::materialize(self, t, span)
             }
+            "_GetWatchlist" => workspace::bind_watchlist(self, call, span),
             "table" => {
                 let [arg] = call.args.as_slice() else {
                     return Err(Diagnostic::at(
@@ -335,6 +391,18 @@ impl<'a> Binder<'a> {
                 Some(LetBinding::Function(f)) => self
                     .call_user_function(name, &f, &call.args, &[], span)?
                     .into_tabular(span),
+                None if self.workspace_function(name).is_some()
+                    || self.broken_workspace_function(name) =>
+                {
+                    let Some(f) = self.catalog.function(name)? else {
+                        return Err(Diagnostic::internal(
+                            "bind",
+                            "a workspace function vanished",
+                        ));
+                    };
+                    self.call_workspace_function(&f, &call.args, &[], span)?
+                        .into_tabular(span)
+                }
                 _ => {
                     if functions::is_known_scalar(name) || aggregates::is_aggregate(name) {
                         Err(Diagnostic::at(
@@ -370,6 +438,20 @@ impl<'a> Binder<'a> {
         args: &[ast::Arg],
         row: &[BoundColumn],
         span: Span,
+    ) -> Result<Bound, Diagnostic> {
+        self.call_function(name, f, args, row, span, false)
+    }
+
+    /// Bind a call: the arguments in the caller's scope, then the body in a
+    /// new scope holding the parameters (a barrier scope for saved functions).
+    pub(crate) fn call_function(
+        &mut self,
+        name: &str,
+        f: &FunctionDef,
+        args: &[ast::Arg],
+        row: &[BoundColumn],
+        span: Span,
+        barrier: bool,
     ) -> Result<Bound, Diagnostic> {
         if self.call_depth > 64 {
             return Err(Diagnostic::at(
@@ -424,12 +506,16 @@ impl<'a> Binder<'a> {
                 }
                 ast::ParamType::Scalar(ty) => {
                     let v = self.bind_scalar(&arg.value, row)?;
-                    LetBinding::Scalar(expr::coerce_to(v, *ty, arg.value.span)?)
+                    let v = expr::coerce_to(v, *ty, arg.value.span)?;
+                    LetBinding::Scalar(eager::fold_if_constant(self, v, arg.value.span)?)
                 }
             };
             values[idx] = Some(value);
         }
-        let mut scope = HashMap::new();
+        let mut scope = Scope {
+            names: HashMap::new(),
+            barrier,
+        };
         for (param, value) in f.params.iter().zip(values) {
             let value = match value {
                 Some(v) => v,
@@ -450,7 +536,7 @@ impl<'a> Binder<'a> {
                     }
                 },
             };
-            scope.insert(param.name.name.clone(), value);
+            scope.names.insert(param.name.name.clone(), value);
         }
         self.scopes.push(scope);
         self.call_depth += 1;

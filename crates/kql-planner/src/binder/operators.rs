@@ -408,6 +408,19 @@ pub(crate) fn bind_in(
                 ),
             )
         })?;
+        // Computed now when the catalog can: a constant list the scan can
+        // prune with (and no join).
+        if let Some(values) = super::eager::first_column_values(b, &t, IN_LIST_LIMIT, single.span)?
+        {
+            let mut items = Vec::with_capacity(values.len());
+            for v in values {
+                if v.is_null() {
+                    continue; // null never equals anything
+                }
+                items.push(super::eager::to_constant(v, col.ty, single.span)?);
+            }
+            return in_items(l, items, negated, ci, span);
+        }
         let plan = crate::lower::lower_subquery(&t, b.catalog, common, ci)?;
         let mut lhs_expr = cast_to(l, common).expr;
         if ci {
@@ -429,6 +442,7 @@ pub(crate) fn bind_in(
     let mut items: Vec<BExpr> = Vec::new();
     for item in list {
         let v = b.bind_scalar(item, row)?;
+        let v = super::eager::fold_if_constant(b, v, item.span)?;
         match &v.literal {
             Some(Literal::Dynamic(ast::DynamicLit::Array(elems))) => {
                 for el in elems {
@@ -450,6 +464,21 @@ pub(crate) fn bind_in(
             _ => items.push(v),
         }
     }
+    in_items(l, items, negated, ci, span)
+}
+
+/// Tables with at most this many rows on the right of `in` become an
+/// `IN (...)` list; bigger ones a semi-join.
+const IN_LIST_LIMIT: usize = 100_000;
+
+/// `l in (items)` over bound constant or row items.
+fn in_items(
+    l: BExpr,
+    items: Vec<BExpr>,
+    negated: bool,
+    ci: bool,
+    span: Span,
+) -> Result<BExpr, Diagnostic> {
     if items.is_empty() {
         // `x in ()` is false; `x !in ()` is true.
         return Ok(BExpr::new(lit(negated), KqlType::Bool));
@@ -514,7 +543,13 @@ pub(crate) fn bind_between(
 }
 
 /// `x has_any (a, b, ...)` / `has_all`: term matches against each item (a
-/// constant dynamic array counts as its elements).
+/// dynamic array counts as its elements).
+///
+/// `has_any` is one `kql_has_any[_cs]` call over the whole needle list (an
+/// Aho-Corasick pass per string): a list of constants becomes one JSON
+/// constant and its automaton is built now; other items (columns, dynamic
+/// arrays from parameters or `toscalar()`) are packed into a dynamic array
+/// at run time. `has_all` of constants stays an AND of `kql_has`.
 pub(crate) fn bind_has_list(
     b: &mut Binder,
     x: &ast::Expr,
@@ -525,50 +560,125 @@ pub(crate) fn bind_has_list(
     let hay = to_string_expr(b.bind_scalar(x, row)?);
     let cs = matches!(op, HasListOp::HasAnyCs | HasListOp::HasAllCs);
     let all = matches!(op, HasListOp::HasAll | HasListOp::HasAllCs);
-    let mut needles: Vec<Expr> = Vec::new();
+    // Constant terms, and the other items: scalar needles and dynamic arrays.
+    let mut terms: Vec<String> = Vec::new();
+    let mut needles: Vec<BExpr> = Vec::new();
+    let mut arrays: Vec<Expr> = Vec::new();
     for item in list {
-        if b.is_tabular(item) {
-            return Err(Diagnostic::at(
-                Code::UnsupportedFeature,
-                item.span,
-                "has_any/has_all over a table is not supported yet",
-            ));
-        }
-        let v = b.bind_scalar(item, row)?;
+        let v = if b.is_tabular(item) {
+            // The table's first column, computed now.
+            super::eager::tabular_as_list(b, item)?.ok_or_else(|| {
+                Diagnostic::at(
+                    Code::UnsupportedFeature,
+                    item.span,
+                    "has_any/has_all over a table needs data to compute the table's values",
+                )
+            })?
+        } else {
+            let v = b.bind_scalar(item, row)?;
+            super::eager::fold_if_constant(b, v, item.span)?
+        };
         match &v.literal {
             Some(Literal::Dynamic(ast::DynamicLit::Array(elems))) => {
                 for el in elems {
-                    if let Some(l) = dynamic_element_literal(el) {
-                        needles.push(to_string_expr(bind_literal(&l, item.span)?).expr);
+                    if let Some(t) = dynamic_element_literal(el).and_then(|l| literal_text(&l)) {
+                        terms.push(t);
                     }
                 }
             }
+            Some(Literal::Dynamic(ast::DynamicLit::Null) | Literal::Null(_)) => {}
+            Some(l) if v.ty != KqlType::Dynamic => terms.extend(literal_text(l)),
             _ if v.ty == KqlType::Dynamic => {
-                return Err(Diagnostic::at(
-                    Code::UnsupportedFeature,
-                    item.span,
-                    "has_any/has_all over a non-constant dynamic array is not supported yet",
-                ));
+                if all {
+                    return Err(Diagnostic::at(
+                        Code::UnsupportedFeature,
+                        item.span,
+                        "has_all over a non-constant dynamic array is not supported yet",
+                    ));
+                }
+                arrays.push(v.expr);
             }
-            _ => needles.push(to_string_expr(v).expr),
+            _ => needles.push(to_string_expr(v)),
         }
     }
-    if needles.is_empty() {
-        // Kusto: has_any of an empty set is false, has_all of it is true.
-        return Ok(BExpr::new(lit(all), KqlType::Bool));
+    if all {
+        let exprs: Vec<Expr> = terms
+            .into_iter()
+            .map(lit)
+            .chain(needles.into_iter().map(|n| n.expr))
+            .collect();
+        if exprs.is_empty() {
+            // Kusto: has_all of an empty set is true.
+            return Ok(BExpr::new(lit(true), KqlType::Bool));
+        }
+        let e = exprs
+            .into_iter()
+            .map(|n| {
+                kql_functions::strings::string_match_expr(
+                    kql_functions::strings::MatchKind::Has,
+                    cs,
+                    hay.expr.clone(),
+                    n,
+                )
+            })
+            .reduce(|a, b| binary_expr(a, Operator::And, b))
+            .expect("non-empty");
+        return Ok(BExpr::new(e, KqlType::Bool));
     }
-    let o = if all { Operator::And } else { Operator::Or };
-    let e = needles
-        .into_iter()
-        .map(|n| {
-            kql_functions::strings::string_match_expr(
-                kql_functions::strings::MatchKind::Has,
-                cs,
-                hay.expr.clone(),
-                n,
+    if needles.is_empty() && arrays.is_empty() {
+        if terms.is_empty() {
+            // Kusto: has_any of an empty set is false.
+            return Ok(BExpr::new(lit(false), KqlType::Bool));
+        }
+        let json = kql_functions::strings::terms_json(terms.iter().map(String::as_str));
+        let e = kql_functions::strings::has_any_expr(cs, hay.expr, lit(json.clone()), Some(&json));
+        return Ok(BExpr::new(e, KqlType::Bool));
+    }
+    // Run-time list: the constants and scalar needles as one array, then
+    // every dynamic array item.
+    let mut parts = Vec::new();
+    if !terms.is_empty() || !needles.is_empty() {
+        let elems: Vec<Expr> = terms
+            .into_iter()
+            .map(|t| cast_to(BExpr::new(lit(t), KqlType::String), KqlType::Dynamic).expr)
+            .chain(
+                needles
+                    .into_iter()
+                    .map(|n| cast_to(n, KqlType::Dynamic).expr),
             )
-        })
-        .reduce(|a, b| binary_expr(a, o, b))
-        .expect("non-empty");
-    Ok(BExpr::new(e, KqlType::Bool))
+            .collect();
+        parts.push(array_fn("pack_array", elems)?);
+    }
+    parts.extend(arrays);
+    let list = if parts.len() == 1 {
+        parts.remove(0)
+    } else {
+        array_fn("array_concat", parts)?
+    };
+    Ok(BExpr::new(
+        kql_functions::strings::has_any_expr(cs, hay.expr, list, None),
+        KqlType::Bool,
+    ))
+}
+
+fn array_fn(name: &str, args: Vec<Expr>) -> Result<Expr, Diagnostic> {
+    kql_functions::dynamic::arrays::array_function_expr(name, args)
+        .ok_or_else(|| Diagnostic::internal("bind", format!("no UDF for {name}")))
+}
+
+/// The text a constant needle matches as (`tostring()` of the literal);
+/// `None` for a null, which matches nothing.
+fn literal_text(l: &Literal) -> Option<String> {
+    use kql_functions::format::{format_datetime, format_timespan};
+    Some(match l {
+        Literal::Null(_) | Literal::Dynamic(_) => return None,
+        Literal::Bool(b) => b.to_string(),
+        Literal::Int(i) => i.to_string(),
+        Literal::Long(i) => i.to_string(),
+        Literal::Real(f) => kql_functions::tostring::real_text(*f),
+        Literal::Decimal(d) => d.clone(),
+        Literal::String(s) | Literal::Guid(s) => s.clone(),
+        Literal::DateTime(t) => format_datetime(t.saturating_mul(100)),
+        Literal::TimeSpan(t) => format_timespan(t.saturating_mul(100)),
+    })
 }

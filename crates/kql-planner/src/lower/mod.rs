@@ -8,7 +8,10 @@
 //! mean the same, so DataFusion can push the bare comparison into the scan.
 
 mod aggregate;
+mod join;
 mod scan;
+mod unnest;
+mod window;
 
 use crate::bound::{BExpr, BoundOp, BoundTabular};
 use crate::catalog::Catalog;
@@ -135,6 +138,51 @@ fn lower_node(
             }
             Ok(b)
         }
+        BoundOp::Parse {
+            input,
+            call,
+            fields,
+            matched_only,
+        } => unnest::lower_parse(t, input, call, fields, *matched_only, catalog, required),
+        BoundOp::Expand {
+            input,
+            lists,
+            index,
+            outputs,
+        } => unnest::lower_expand(
+            t,
+            input,
+            lists,
+            index.as_deref(),
+            outputs,
+            catalog,
+            required,
+        ),
+        BoundOp::Join {
+            left,
+            right,
+            kind,
+            keys,
+            outputs,
+        } => join::lower_join(
+            t,
+            join::JoinParts {
+                left,
+                right,
+                kind: *kind,
+                keys,
+                outputs,
+            },
+            catalog,
+            required,
+        ),
+        BoundOp::TopPerGroup {
+            input,
+            partition,
+            order,
+            count,
+        } => window::lower_top_per_group(input, partition, order, *count, catalog, required),
+        BoundOp::RowNumber { input } => window::lower_row_number(t, input, catalog, required),
     }
 }
 

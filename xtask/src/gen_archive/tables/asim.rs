@@ -38,6 +38,7 @@ pub static DEF: TableDef = TableDef {
         "SrcUserScope",
         "SrcUserScopeId",
     ],
+    absent: &[],
     profile_weights: &[30, 25, 20, 15, 10],
     action_weights: &[88, 12],
     spec,

@@ -34,6 +34,7 @@ pub static DEF: TableDef = TableDef {
         "FieldDeviceCustomNumber2",
         "FieldDeviceCustomNumber3",
     ],
+    absent: &[],
     profile_weights: &[30, 25, 20, 15, 10],
     action_weights: &[85, 15],
     spec,
@@ -152,6 +153,11 @@ const OTHER_PORTS: [i64; 8] = [443, 443, 80, 53, 22, 3389, 8080, 123];
 /// `DeviceAction` of a profile and outcome (used by planting).
 pub fn device_action(profile: u8, action: u8) -> &'static str {
     DEVICE_ACTION[profile as usize][action as usize & 1]
+}
+
+/// `DeviceVendor` and `DeviceProduct` of a profile (used by planting).
+pub fn vendor_product(profile: u8) -> (&'static str, &'static str) {
+    (VENDOR[profile as usize][0], PRODUCT[profile as usize][0])
 }
 
 /// `Activity` of a profile and outcome (used by planting).

@@ -31,6 +31,7 @@ pub static DEF: TableDef = TableDef {
         "InitiatingProcessVersionInfoProductVersion",
         "IsInitiatingProcessRemoteSession",
     ],
+    absent: &[],
     profile_weights: &[25, 20, 20, 10, 8, 6, 4, 4, 3],
     action_weights: &[50, 8, 10, 6, 3, 5, 5, 4, 6, 2, 1],
     spec,

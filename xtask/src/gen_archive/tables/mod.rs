@@ -1,12 +1,13 @@
 //! The tables the generator writes and how their rows are shaped.
 //!
 //! A [`TableDef`] names the table, its event-time column, the columns its oldest file lacks
-//! (schema drift), the row-profile and outcome weights, and a function giving each column's
+//! (schema drift), the catalog columns it never has, the row-profile and outcome weights, and a function giving each column's
 //! [`ColSpec`]. Columns the spec function does not name get sparse filler values.
 
 mod asim;
 mod csl;
 mod dne;
+mod squid;
 
 use rand::Rng;
 use rand::rngs::StdRng;
@@ -15,7 +16,10 @@ use super::columns::{ColSpec, RowCtx, weighted_index};
 use super::plant::PlantKind;
 use super::values::{Pools, fnv};
 
-pub use csl::{ZSCALER, activity as csl_activity, device_action as csl_device_action};
+pub use csl::{
+    ZSCALER, activity as csl_activity, device_action as csl_device_action,
+    vendor_product as csl_vendor_product,
+};
 pub use dne::action_index as dne_action_index;
 
 /// One generated table.
@@ -25,6 +29,8 @@ pub struct TableDef {
     pub time_column: &'static str,
     /// Columns missing from the oldest file.
     pub drift: &'static [&'static str],
+    /// Catalog columns the table's files never have.
+    pub absent: &'static [&'static str],
     pub profile_weights: &'static [u32],
     pub action_weights: &'static [u32],
     pub spec: fn(&str) -> ColSpec,
@@ -33,8 +39,8 @@ pub struct TableDef {
 }
 
 /// All tables, in generation order.
-pub fn all() -> [&'static TableDef; 3] {
-    [&csl::DEF, &dne::DEF, &asim::DEF]
+pub fn all() -> [&'static TableDef; 4] {
+    [&csl::DEF, &dne::DEF, &asim::DEF, &squid::DEF]
 }
 
 pub fn by_name(name: &str) -> Option<&'static TableDef> {

@@ -3,6 +3,12 @@
 
 mod as_op;
 mod distinct;
+mod invoke;
+mod join;
+mod lookup;
+mod mv_apply;
+mod mv_expand;
+mod parse;
 mod print;
 mod project;
 mod range;
@@ -42,6 +48,55 @@ pub(crate) fn bind_operator(
         OpKind::Distinct(cols) => distinct::bind(b, input, cols),
         OpKind::Union { params, tables } => union::bind(b, Some(input), params, tables, op.span),
         OpKind::As { name, .. } => as_op::bind(b, input, name),
+        OpKind::Parse {
+            kind,
+            params,
+            source,
+            pattern,
+        }
+        | OpKind::ParseWhere {
+            kind,
+            params,
+            source,
+            pattern,
+        } => parse::bind(
+            b,
+            input,
+            parse::ParseOp {
+                kind: *kind,
+                params,
+                source,
+                pattern,
+                matched_only: matches!(op.kind, OpKind::ParseWhere { .. }),
+                span: op.span,
+            },
+        ),
+        OpKind::Join { params, right, on } => join::bind(b, input, params, right, on, op.span),
+        OpKind::Lookup { params, right, on } => lookup::bind(b, input, params, right, on, op.span),
+        OpKind::MvExpand {
+            params,
+            columns,
+            limit,
+        } => mv_expand::bind(b, input, params, columns, limit.as_ref(), op.span),
+        OpKind::MvApply {
+            params,
+            items,
+            limit,
+            id_column,
+            subquery,
+        } => mv_apply::bind(
+            b,
+            input,
+            mv_apply::MvApplyOp {
+                params,
+                items,
+                limit: limit.as_ref(),
+                id_column: id_column.as_ref(),
+                subquery,
+                span: op.span,
+            },
+        ),
+        OpKind::Invoke(call) => invoke::bind(b, input, call, op.span),
         _ => Err(unsupported_operator(op)),
     }
 }
@@ -58,6 +113,11 @@ pub(crate) fn bind_source(b: &mut Binder, op: &TabularOp) -> Result<BoundTabular
             step,
         } => range::bind(b, column, from, to, step, op.span),
         OpKind::Union { params, tables } => union::bind(b, None, params, tables, op.span),
+        OpKind::ExternalData {
+            columns,
+            urls,
+            params,
+        } => super::workspace::bind_externaldata(b, columns, urls, params, op.span),
         _ => Err(unsupported_operator(op)),
     }
 }

@@ -1,7 +1,6 @@
 //! Sources of constant rows: `print` and `datatable`.
 
 use super::super::expr::coerce_to;
-use super::super::naming::derived_name;
 use super::Binder;
 use crate::bound::{BoundColumn, BoundOp, BoundTabular};
 use kql_syntax::ast::{ColumnDecl, Expr, NamedExpr};
@@ -16,12 +15,10 @@ pub(crate) fn bind_print(b: &mut Binder, items: &[NamedExpr]) -> Result<BoundTab
         let v = b.bind_scalar(&item.expr, &[])?;
         let name = match item.names.as_slice() {
             [n] => n.name.clone(),
-            [] => match &item.expr.kind {
-                kql_syntax::ast::ExprKind::Name(_) => {
-                    derived_name(&item.expr).unwrap_or_else(|| format!("print_{i}"))
-                }
-                _ => format!("print_{i}"),
-            },
+            // Kusto names every unnamed print column by position, even a
+            // bare name (`print list` → `print_0`, which Sentinel's ASIM
+            // parsers rely on: `print list | mv-apply l = print_0 ...`).
+            [] => format!("print_{i}"),
             _ => {
                 return Err(Diagnostic::at(
                     Code::UnsupportedFeature,

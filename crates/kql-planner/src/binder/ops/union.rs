@@ -99,7 +99,7 @@ pub(crate) fn bind(
                         let bound = b.bind_table_name(&ident)?;
                         sources.push((n, bound));
                     } else if let Some(cols) = b.catalog.table(&n) {
-                        sources.push((n.clone(), super::scan(&n, cols)));
+                        sources.push((n.clone(), b.scan_table(&n, cols)));
                     }
                 }
             }

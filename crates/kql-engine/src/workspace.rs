@@ -1,0 +1,250 @@
+//! The workspace around the archive: saved functions (ASIM parsers, `.kql`
+//! function files), the local mirror `externaldata` feeds are read from, and
+//! the watchlists `_GetWatchlist` reads. The CLI loads the function files
+//! (kql-sentinel reads the YAML); this module turns their text into
+//! functions the binder can call.
+
+use kql_planner::WorkspaceFunction;
+use kql_syntax::ast::{LetValue, Statement};
+use kql_syntax::{Code, Diagnostic, Span};
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+use std::sync::Arc;
+
+/// Maps a byte offset in a function body to a 1-based (line, column) in
+/// the file the body was read from.
+pub type Locator = Arc<dyn Fn(usize) -> (usize, usize) + Send + Sync>;
+
+/// The text of one saved function.
+#[derive(Clone)]
+pub struct FunctionSource {
+    pub name: String,
+    /// Other names it is called by (`_Im_WebSession` for `imWebSession`).
+    pub aliases: Vec<String>,
+    /// The parameter list without parentheses (`a:string, b:long=5`); empty
+    /// for a function without parameters.
+    pub params: String,
+    /// The body: statements, the last one the result.
+    pub body: String,
+    /// The file it came from, as shown in messages.
+    pub origin: String,
+    pub locate: Locator,
+}
+
+impl std::fmt::Debug for FunctionSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FunctionSource")
+            .field("name", &self.name)
+            .field("aliases", &self.aliases)
+            .field("origin", &self.origin)
+            .finish()
+    }
+}
+
+/// Where the workspace's pieces are.
+#[derive(Debug, Clone, Default)]
+pub struct Workspace {
+    pub functions: Vec<FunctionSource>,
+    /// The local mirror of `externaldata` URLs (see [`crate::feeds`]).
+    pub feeds: Option<PathBuf>,
+    /// One CSV per watchlist alias (see [`crate::watchlists`]).
+    pub watchlists: Option<PathBuf>,
+}
+
+impl Workspace {
+    /// The bundled mirror, watchlists and functions folders of the repository.
+    pub fn bundled_dirs() -> (PathBuf, PathBuf, PathBuf) {
+        let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let root = manifest.parent().and_then(Path::parent).unwrap_or(manifest);
+        (
+            root.join("feeds"),
+            root.join("watchlists"),
+            root.join("functions"),
+        )
+    }
+
+    /// The workspace of three folders, each `None` = the bundled one: the
+    /// feed mirror, the watchlists, and the saved functions (every parser
+    /// YAML and `.kql` file under the folder, read by kql-sentinel).
+    pub fn load(
+        feeds: Option<&Path>,
+        watchlists: Option<&Path>,
+        functions: Option<&Path>,
+    ) -> Result<Workspace, Diagnostic> {
+        let (bundled_feeds, bundled_watchlists, bundled_functions) = Workspace::bundled_dirs();
+        for (flag, dir) in [
+            ("--feeds", feeds),
+            ("--watchlists", watchlists),
+            ("--functions", functions),
+        ] {
+            if let Some(d) = dir
+                && !d.is_dir()
+            {
+                return Err(Diagnostic::new(
+                    Code::Io,
+                    format!("{flag} '{}' is not a folder", d.display()),
+                )
+                .with_hint(format!("give {flag} an existing folder")));
+            }
+        }
+        let functions_dir = functions
+            .map(Path::to_path_buf)
+            .unwrap_or(bundled_functions);
+        let loaded = if functions_dir.is_dir() {
+            kql_sentinel::load_functions_dir(&functions_dir)
+                .map_err(|e| sentinel_diagnostic(Code::FunctionInvalid, &e))?
+        } else {
+            Vec::new()
+        };
+        Ok(Workspace {
+            functions: loaded.into_iter().map(FunctionSource::from).collect(),
+            feeds: Some(feeds.map(Path::to_path_buf).unwrap_or(bundled_feeds)),
+            watchlists: Some(
+                watchlists
+                    .map(Path::to_path_buf)
+                    .unwrap_or(bundled_watchlists),
+            ),
+        })
+    }
+
+    /// The feed mirror in use.
+    pub fn feeds_dir(&self) -> PathBuf {
+        self.feeds
+            .clone()
+            .unwrap_or_else(|| Workspace::bundled_dirs().0)
+    }
+
+    /// The function called `name` (by its name or an alias).
+    pub fn find(&self, name: &str) -> Option<&FunctionSource> {
+        self.functions
+            .iter()
+            .find(|f| f.name == name || f.aliases.iter().any(|a| a == name))
+    }
+}
+
+impl From<kql_sentinel::WorkspaceFunction> for FunctionSource {
+    fn from(f: kql_sentinel::WorkspaceFunction) -> Self {
+        let origin = f.origin.path.display().to_string();
+        let located = Arc::new(f.clone());
+        FunctionSource {
+            name: f.name,
+            aliases: f.aliases,
+            params: f.params,
+            body: f.body,
+            origin,
+            locate: Arc::new(move |offset| located.locate(offset.min(located.body.len()))),
+        }
+    }
+}
+
+/// A kql-sentinel error (rule or function file) as a diagnostic: the message
+/// names the file, field and line; the hint says what to do.
+pub fn sentinel_diagnostic(code: Code, e: &kql_sentinel::SentinelError) -> Diagnostic {
+    let mut place = e.path.display().to_string();
+    if let Some(line) = e.line {
+        place.push_str(&format!(":{line}"));
+        if let Some(col) = e.column {
+            place.push_str(&format!(":{col}"));
+        }
+    }
+    let field = e
+        .field
+        .as_ref()
+        .map(|f| format!("`{f}`: "))
+        .unwrap_or_default();
+    let d = Diagnostic::new(code, format!("{place}: {field}{}", e.message));
+    if e.hint.is_empty() {
+        d
+    } else {
+        d.with_hint(e.hint.clone())
+    }
+}
+
+/// Parse a function's text into the binder's form. A syntax error points
+/// into the function's file.
+pub fn parse_function(
+    src: &FunctionSource,
+    called_as: &str,
+) -> Result<WorkspaceFunction, Diagnostic> {
+    let prefix = format!("let __workspace_function = ({}) {{\n", src.params);
+    let text = format!("{prefix}{}\n}};", src.body);
+    let body_start = prefix.len();
+    let origin = src.origin.clone();
+    let locate_fn = src.locate.clone();
+    let place = move |span: Span| -> String {
+        if span.start >= body_start {
+            let (line, col) = locate_fn(span.start - body_start);
+            format!("{origin}:{line}:{col}")
+        } else {
+            format!("{origin} (parameters)")
+        }
+    };
+    let script = kql_syntax::parse(&text).map_err(|d| {
+        let at = d.span.map(&place).unwrap_or_else(|| src.origin.clone());
+        Diagnostic::new(
+            Code::FunctionInvalid,
+            format!(
+                "workspace function '{}' does not parse: {} (at {at})",
+                src.name, d.message
+            ),
+        )
+        .with_hint(format!(
+            "fix the function's text in {}, or remove the file from the functions folder",
+            src.origin
+        ))
+    })?;
+    let def = script.statements.iter().find_map(|s| match s {
+        Statement::Let(l) => match &l.value {
+            LetValue::Function(f) | LetValue::View(f) => Some(f.clone()),
+            _ => None,
+        },
+        _ => None,
+    });
+    let def = def.ok_or_else(|| {
+        Diagnostic::new(
+            Code::FunctionInvalid,
+            format!("workspace function '{}' has no body", src.name),
+        )
+    })?;
+    Ok(WorkspaceFunction {
+        name: called_as.to_string(),
+        def: Rc::new(def),
+        origin: src.origin.clone(),
+        locate: Rc::new(place),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn source(params: &str, body: &str) -> FunctionSource {
+        FunctionSource {
+            name: "f".into(),
+            aliases: vec!["_F".into()],
+            params: params.into(),
+            body: body.into(),
+            origin: "functions/f.kql".into(),
+            // body line n is file line n + 10, columns shifted by 2
+            locate: Arc::new(|off| (off / 100 + 11, off % 100 + 3)),
+        }
+    }
+
+    #[test]
+    fn parses_params_and_body() {
+        let f = parse_function(&source("x:long=1", "print y = x"), "_F").unwrap();
+        assert_eq!(f.name, "_F");
+        assert_eq!(f.def.params.len(), 1);
+    }
+
+    #[test]
+    fn a_syntax_error_points_into_the_file() {
+        let err = parse_function(&source("", "T | where (a"), "f").unwrap_err();
+        assert_eq!(err.code, Code::FunctionInvalid);
+        assert!(
+            err.message.contains("functions/f.kql:11:"),
+            "{}",
+            err.message
+        );
+    }
+}
