@@ -1,18 +1,8 @@
 //! The binary's contract: exit codes, diagnostics on stderr, formats, --now.
 
-use std::process::Command;
+mod common;
 
-fn kql(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_kql"))
-        .args(args)
-        .output()
-        .expect("the kql binary runs");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).to_string(),
-        String::from_utf8_lossy(&out.stderr).to_string(),
-    )
-}
+use common::kql;
 
 #[test]
 fn runs_on_the_sample_archive_by_default() {

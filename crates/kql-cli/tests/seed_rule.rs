@@ -5,24 +5,10 @@
 //! computed by the generator without the engine) and raise an alert named
 //! from them.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+mod common;
 
-fn kql(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_kql"))
-        .args(args)
-        .output()
-        .expect("the kql binary runs");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).to_string(),
-        String::from_utf8_lossy(&out.stderr).to_string(),
-    )
-}
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+use common::{kql, repo};
+use std::path::PathBuf;
 
 /// The expected file and its `now`, or `None` (with a note) when the sample
 /// archive has no answer for the rule.

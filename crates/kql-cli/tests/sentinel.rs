@@ -2,24 +2,9 @@
 //! alerts, folders, --expect), `feeds`, `diff`, the workspace options on
 //! `run`, and the bad inputs each must report clearly.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+mod common;
 
-fn kql(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_kql"))
-        .args(args)
-        .output()
-        .expect("the kql binary runs");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).to_string(),
-        String::from_utf8_lossy(&out.stderr).to_string(),
-    )
-}
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+use common::{kql, repo};
 
 fn seed_rule() -> String {
     repo()
