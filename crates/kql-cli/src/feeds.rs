@@ -2,7 +2,6 @@
 //! functions it calls) reads, and whether the local mirror has each.
 
 use kql_engine::Workspace;
-use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 /// One URL and the mirror file it maps to.
@@ -16,26 +15,8 @@ pub struct FeedStatus {
 /// The URLs of every `externaldata` in `query` and in the bodies of the
 /// workspace functions it names (transitively), in order of appearance.
 pub fn feed_urls(query: &str, workspace: &Workspace) -> Vec<String> {
-    let mut texts = vec![query.to_string()];
-    let mut seen_fns = BTreeSet::new();
-    let mut i = 0;
-    while i < texts.len() {
-        let words: Vec<String> = texts[i]
-            .split(|c: char| !(c.is_alphanumeric() || c == '_'))
-            .filter(|w| !w.is_empty())
-            .map(str::to_string)
-            .collect();
-        for w in words {
-            if let Some(f) = workspace.find(&w)
-                && seen_fns.insert(f.name.clone())
-            {
-                texts.push(f.body.clone());
-            }
-        }
-        i += 1;
-    }
     let mut urls = Vec::new();
-    for t in &texts {
+    for t in workspace.reachable_texts(query) {
         for u in urls_in(t) {
             if !urls.contains(&u) {
                 urls.push(u);

@@ -1,9 +1,7 @@
 //! kql-cli library half: what the `kql` binary is made of besides argument
 //! parsing — the result renderers (`table`, `csv`, `json`, `ndjson`,
-//! `parquet`), the workspace options (`--feeds`, `--watchlists`,
-//! `--functions`), `kql feeds`, and `kql rule run` / `kql diff`.
+//! `parquet`), `kql feeds`, and `kql rule run` / `kql diff`.
 
 pub mod feeds;
 pub mod render;
 pub mod rule;
-pub mod workspace;

@@ -131,17 +131,10 @@ impl WorkspaceArgs {
 struct FeedsArgs {
     #[command(flatten)]
     workspace: WorkspaceArgs,
-    /// A rule file (.yaml) or a query file.
-    #[arg(
-        short = 'f',
-        long = "file",
-        value_name = "FILE",
-        conflicts_with = "query"
-    )]
-    file: Option<PathBuf>,
-    /// A rule file (.yaml/.yml), a query file, or the query text.
-    #[arg(value_name = "RULE|QUERY", required_unless_present = "file")]
-    query: Option<String>,
+    /// A rule file (.yaml/.yml), a query file (-f or as the argument), or
+    /// the query text.
+    #[command(flatten)]
+    query: QueryArgs,
 }
 
 #[derive(Args)]
@@ -412,20 +405,22 @@ fn tables(args: ArchiveArgs) -> Result<(), Failure> {
 
 fn feeds(args: FeedsArgs) -> Result<(), Failure> {
     let workspace = args.workspace.load()?;
-    let (text, origin) = match (&args.file, &args.query) {
-        (Some(path), _) => (Some(path.clone()), None),
-        (None, Some(q)) if Path::new(q).is_file() => (Some(PathBuf::from(q)), None),
-        (None, Some(q)) => (None, Some(q.clone())),
-        (None, None) => (None, None),
-    };
-    let query = match (text, origin) {
+    // The argument may name a rule or query file instead of holding a query.
+    let path = args.query.file.clone().or_else(|| {
+        args.query
+            .query
+            .as_ref()
+            .filter(|q| Path::new(q).is_file())
+            .map(PathBuf::from)
+    });
+    let query = match (path, &args.query.query) {
         (Some(path), _) if is_yaml(&path) => {
             kql_sentinel::Rule::from_file(&path)
-                .map_err(|e| kql_cli::workspace::sentinel_diagnostic(Code::RuleInvalid, &e))?
+                .map_err(|e| kql_engine::workspace::sentinel_diagnostic(Code::RuleInvalid, &e))?
                 .query
         }
         (Some(path), _) => kql_engine::read_query_file(&path)?,
-        (None, Some(q)) => q,
+        (None, Some(q)) => q.clone(),
         (None, None) => {
             return Err(Diagnostic::new(Code::Io, "no rule or query given").into());
         }
@@ -505,7 +500,7 @@ async fn rule_run(args: RuleRunArgs) -> Result<(), Failure> {
                 }
                 if let Some(expected) = &args.expect {
                     let exp = kql_sentinel::diff::load_result(expected).map_err(|e| {
-                        kql_cli::workspace::sentinel_diagnostic(Code::ResultUnreadable, &e)
+                        kql_engine::workspace::sentinel_diagnostic(Code::ResultUnreadable, &e)
                     })?;
                     let d = kql_sentinel::diff::compare(&run.result, &exp, run.ordered);
                     if d.is_equal() {
@@ -546,7 +541,7 @@ async fn rule_run(args: RuleRunArgs) -> Result<(), Failure> {
 fn diff(args: DiffArgs) -> Result<(), Failure> {
     let load = |p: &Path| {
         kql_sentinel::diff::load_result(p).map_err(|e| {
-            Failure::from(kql_cli::workspace::sentinel_diagnostic(
+            Failure::from(kql_engine::workspace::sentinel_diagnostic(
                 Code::ResultUnreadable,
                 &e,
             ))

@@ -62,7 +62,8 @@ fn collect(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), Diagnostic> {
 
 /// Read a rule file, its errors as diagnostics naming the file and line.
 pub fn load_rule(path: &Path) -> Result<Rule, Diagnostic> {
-    Rule::from_file(path).map_err(|e| crate::workspace::sentinel_diagnostic(Code::RuleInvalid, &e))
+    Rule::from_file(path)
+        .map_err(|e| kql_engine::workspace::sentinel_diagnostic(Code::RuleInvalid, &e))
 }
 
 /// Run one rule at `now_ns` over `archive`.

@@ -12,7 +12,7 @@
 
 use crate::archive::{Archive, ArchiveTable};
 use crate::typed::{TypedColumns, schema_of};
-use crate::workspace::{Workspace, parse_function};
+use crate::workspace::{Workspace, identifier_words, parse_function};
 use crate::{errors, feeds, watchlists};
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::catalog::default_table_source::provider_as_source;
@@ -43,18 +43,23 @@ impl SessionCatalog {
         ctx: SessionContext,
     ) -> Result<SessionCatalog, Diagnostic> {
         let mut loaded = BTreeMap::new();
-        for word in referenced_words(query, &workspace) {
+        let words: BTreeSet<&str> = workspace
+            .reachable_texts(query)
+            .into_iter()
+            .flat_map(identifier_words)
+            .collect();
+        for word in words {
             let names: Vec<&String> = if word.contains('*') {
                 // a wildcard union source (`Device*`, `*Logs`, `*`)
                 archive
                     .tables
                     .keys()
-                    .filter(|n| kql_planner::binder::matches_wildcard(&word, n))
+                    .filter(|n| kql_planner::binder::matches_wildcard(word, n))
                     .collect()
             } else {
                 archive
                     .tables
-                    .get_key_value(word.as_str())
+                    .get_key_value(word)
                     .map(|(k, _)| k)
                     .into_iter()
                     .collect()
@@ -119,29 +124,6 @@ impl SessionCatalog {
         )?;
         Ok((name, columns))
     }
-}
-
-/// Identifier-like words of the query and, transitively, of the bodies of
-/// the saved functions those words name.
-fn referenced_words(query: &str, workspace: &Workspace) -> BTreeSet<String> {
-    let mut seen: BTreeSet<String> = BTreeSet::new();
-    let mut pending: Vec<String> = words(query).map(str::to_string).collect();
-    while let Some(w) = pending.pop() {
-        if !seen.insert(w.clone()) {
-            continue;
-        }
-        if let Some(f) = workspace.find(&w) {
-            pending.extend(words(&f.body).map(str::to_string));
-        }
-    }
-    seen
-}
-
-/// Identifier-like words (runs of letters, digits and `_`), with any `*`
-/// wildcards they hold.
-fn words(text: &str) -> impl Iterator<Item = &str> {
-    text.split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '*'))
-        .filter(|w| !w.is_empty())
 }
 
 impl Catalog for SessionCatalog {
@@ -229,12 +211,7 @@ impl Catalog for SessionCatalog {
     }
 
     fn external_data(&self, request: &ExternalDataRequest) -> Result<String, Diagnostic> {
-        let mirror = self
-            .workspace
-            .feeds
-            .clone()
-            .unwrap_or_else(|| Workspace::bundled_dirs().0);
-        let typed = feeds::read(&mirror, request).map_err(|d| {
+        let typed = feeds::read(&self.workspace.feeds_dir(), request).map_err(|d| {
             if d.span.is_none() {
                 d.with_span(request.span)
             } else {
@@ -247,12 +224,8 @@ impl Catalog for SessionCatalog {
     }
 
     fn watchlist(&self, alias: &str, span: Span) -> Result<(String, Vec<BoundColumn>), Diagnostic> {
-        let dir = self
-            .workspace
-            .watchlists
-            .clone()
-            .unwrap_or_else(|| Workspace::bundled_dirs().1);
-        let typed = watchlists::read(&dir, alias).map_err(|d| d.with_span(span))?;
+        let typed = watchlists::read(&self.workspace.watchlists_dir(), alias)
+            .map_err(|d| d.with_span(span))?;
         self.typed_to_memory(&format!("watchlist:{alias}"), typed, span, "watchlist")
     }
 }

@@ -42,6 +42,8 @@ fn manifest_entry(mirror: &Path, url: &str) -> Option<String> {
     v.get(url)?.as_str().map(str::to_string)
 }
 
+/// `%XX` decoding of one path segment. Unlike `url_decode`
+/// (kql-functions), a `+` stays a `+`: in a URL path it is not a space.
 fn percent_decode(s: &str) -> String {
     let bytes = s.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());

@@ -47,7 +47,8 @@ impl TypedColumns {
 
     /// The collected rows as record batches of the declared schema.
     pub fn finish(mut self) -> Result<Vec<RecordBatch>, String> {
-        if self.texts.first().is_some_and(|t| !t.is_empty()) || self.columns.is_empty() {
+        let has_rows = self.texts.first().is_some_and(|t| !t.is_empty());
+        if has_rows {
             let schema = self.schema();
             let arrays = self
                 .columns
@@ -55,10 +56,8 @@ impl TypedColumns {
                 .zip(std::mem::take(&mut self.texts))
                 .map(|(c, texts)| typed_array(c.ty, texts))
                 .collect::<Result<Vec<_>, _>>()?;
-            if !self.columns.is_empty() {
-                self.batches
-                    .push(RecordBatch::try_new(schema, arrays).map_err(|e| e.to_string())?);
-            }
+            self.batches
+                .push(RecordBatch::try_new(schema, arrays).map_err(|e| e.to_string())?);
         }
         Ok(self.batches)
     }

@@ -95,7 +95,8 @@ pub fn read(dir: &Path, alias: &str) -> Result<TypedColumns, Diagnostic> {
             .zip(record.iter())
             .map(|(h, v)| (h.clone(), serde_json::Value::String(v.to_string())))
             .collect();
-        let id = item_id(alias, i);
+        // A stable GUID-shaped id for item `i` of `alias`.
+        let id = kql_sentinel::alerts::guid(&format!("{alias}#{i}"));
         let item_json = serde_json::Value::Object(item).to_string();
         let mut fields: Vec<Option<&str>> = vec![
             Some(&id),
@@ -110,23 +111,6 @@ pub fn read(dir: &Path, alias: &str) -> Result<TypedColumns, Diagnostic> {
         out.push_row(&fields);
     }
     Ok(out)
-}
-
-/// A stable GUID-shaped id for item `i` of `alias`.
-fn item_id(alias: &str, i: usize) -> String {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in alias.bytes().chain(i.to_le_bytes()) {
-        h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
-    }
-    let lo = h.rotate_left(29) ^ 0x9e37_79b9_7f4a_7c15;
-    format!(
-        "{:08x}-{:04x}-{:04x}-{:04x}-{:012x}",
-        h >> 32,
-        (h >> 16) & 0xffff,
-        h & 0xffff,
-        lo >> 48,
-        lo & 0xffff_ffff_ffff
-    )
 }
 
 fn find_key<'a>(v: &'a serde_json::Value, key: &str) -> Option<&'a serde_json::Value> {

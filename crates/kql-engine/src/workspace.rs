@@ -114,6 +114,33 @@ impl Workspace {
             .unwrap_or_else(|| Workspace::bundled_dirs().0)
     }
 
+    /// The watchlists folder in use.
+    pub fn watchlists_dir(&self) -> PathBuf {
+        self.watchlists
+            .clone()
+            .unwrap_or_else(|| Workspace::bundled_dirs().1)
+    }
+
+    /// `query` and the bodies of the saved functions it names, transitively
+    /// (by identifier-like words): every text the query may run.
+    pub fn reachable_texts<'a>(&'a self, query: &'a str) -> Vec<&'a str> {
+        let mut texts = vec![query];
+        let mut seen: Vec<&str> = Vec::new();
+        let mut i = 0;
+        while i < texts.len() {
+            for word in identifier_words(texts[i]) {
+                if let Some(f) = self.find(word)
+                    && !seen.contains(&f.name.as_str())
+                {
+                    seen.push(&f.name);
+                    texts.push(&f.body);
+                }
+            }
+            i += 1;
+        }
+        texts
+    }
+
     /// The function called `name` (by its name or an alias).
     pub fn find(&self, name: &str) -> Option<&FunctionSource> {
         self.functions
@@ -158,6 +185,13 @@ pub fn sentinel_diagnostic(code: Code, e: &kql_sentinel::SentinelError) -> Diagn
     } else {
         d.with_hint(e.hint.clone())
     }
+}
+
+/// Identifier-like words of a text (runs of letters, digits and `_`), with
+/// any `*` wildcards they hold.
+pub fn identifier_words(text: &str) -> impl Iterator<Item = &str> {
+    text.split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '*'))
+        .filter(|w| !w.is_empty())
 }
 
 /// Parse a function's text into the binder's form. A syntax error points

@@ -541,7 +541,7 @@ fn parse_tactics(s: &str) -> Vec<String> {
 }
 
 /// A GUID-shaped, deterministic id: two FNV-1a 64-bit hashes of `key`.
-fn guid(key: &str) -> String {
+pub fn guid(key: &str) -> String {
     let fnv = |seed: u64| {
         key.bytes().fold(seed, |h, b| {
             (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)

@@ -23,12 +23,8 @@ use datafusion::logical_expr::LogicalPlanBuilder;
 use kql_syntax::ast::{self, DynamicLit, Literal};
 use kql_syntax::{Code, Diagnostic, Span};
 
-/// Evaluate a scalar `let` value now when the catalog can run plans.
-pub(crate) fn fold_constant(b: &Binder, v: BExpr, span: Span) -> Result<BExpr, Diagnostic> {
-    fold_if_constant(b, v, span)
-}
-
-/// Replace an expression that reads no column by its value.
+/// Replace an expression that reads no column by its value (a scalar `let`,
+/// a constant argument), when the catalog can run plans.
 pub(crate) fn fold_if_constant(b: &Binder, v: BExpr, span: Span) -> Result<BExpr, Diagnostic> {
     if v.literal.is_some()
         || !b.catalog.can_evaluate()

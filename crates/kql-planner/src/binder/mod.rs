@@ -174,7 +174,7 @@ impl<'a> Binder<'a> {
                         // computed once now, so it can feed `has_any`, `in`
                         // and parameters as a constant.
                         Bound::Scalar(s) => {
-                            LetBinding::Scalar(eager::fold_constant(self, s, e.span)?)
+                            LetBinding::Scalar(eager::fold_if_constant(self, s, e.span)?)
                         }
                         Bound::Tabular(t) => LetBinding::Tabular(t),
                     },

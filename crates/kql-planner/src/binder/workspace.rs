@@ -97,30 +97,19 @@ pub(crate) fn bind_watchlist(
     call: &ast::Call,
     span: Span,
 ) -> Result<BoundTabular, Diagnostic> {
-    let alias = match call.args.as_slice() {
-        [arg] => match &arg.value.kind {
-            ExprKind::Literal(Literal::String(s)) => s.clone(),
-            _ => {
-                let v = b.bind_scalar(&arg.value, &[])?;
-                match v.literal {
-                    Some(Literal::String(s)) => s,
-                    _ => {
-                        return Err(Diagnostic::at(
-                            Code::NotConstant,
-                            arg.value.span,
-                            "_GetWatchlist() needs a constant string: the watchlist alias",
-                        ));
-                    }
-                }
-            }
-        },
-        _ => {
-            return Err(Diagnostic::at(
-                Code::WrongArgCount,
-                span,
-                "_GetWatchlist() takes one argument: the watchlist alias",
-            ));
-        }
+    let [arg] = call.args.as_slice() else {
+        return Err(Diagnostic::at(
+            Code::WrongArgCount,
+            span,
+            "_GetWatchlist() takes one argument: the watchlist alias",
+        ));
+    };
+    let Some(Literal::String(alias)) = b.bind_scalar(&arg.value, &[])?.literal else {
+        return Err(Diagnostic::at(
+            Code::NotConstant,
+            arg.value.span,
+            "_GetWatchlist() needs a constant string: the watchlist alias",
+        ));
     };
     let (table, columns) = b.catalog.watchlist(&alias, span)?;
     Ok(super::ops::scan(&table, columns))
