@@ -43,6 +43,9 @@ pub struct Args {
     /// Timed runs per query and side (after one warm-up run).
     #[arg(long, default_value_t = 5)]
     pub runs: usize,
+    /// Only the cases whose name contains this text (e.g. `rule`, `threatfox/Device`).
+    #[arg(long)]
+    pub only: Option<String>,
 }
 
 /// Where a case's KQL text comes from.
@@ -251,7 +254,10 @@ pub fn run(args: &Args) -> Result<()> {
             "query", "kql", "DataFusion SQL", "ratio", "rows"
         );
         let mut notes = Vec::new();
-        for case in cases() {
+        let selected = cases()
+            .into_iter()
+            .filter(|c| args.only.as_deref().is_none_or(|o| c.name.contains(o)));
+        for case in selected {
             for &t in case.tables {
                 if !sql_ctx.table_exist(TableReference::bare(t))? {
                     let table = archive.load_table(t)?;

@@ -9,20 +9,19 @@
 //! schema of the table (which tells `dynamic` and `guid` from `string`), and
 //! the Arrow type.
 
+use crate::provider::{self, ArchiveFile, ArchiveProvider, TimeRanges};
 use crate::schemas;
 use datafusion::arrow::datatypes::{Field, Schema, SchemaRef};
 use datafusion::catalog::TableProvider;
-use datafusion::datasource::file_format::parquet::ParquetFormat;
-use datafusion::datasource::listing::{
-    ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl,
-};
+use datafusion::datasource::listing::ListingTableUrl;
 use kql_planner::types::{KQL_TYPE_METADATA_KEY, arrow_type, kql_type_of_arrow};
 use kql_planner::{BoundColumn, KqlType};
 use kql_syntax::{Code, Diagnostic};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+use std::time::SystemTime;
 
 /// One table of the archive, with its files read (footers only).
 #[derive(Debug, Clone)]
@@ -42,6 +41,35 @@ pub struct Archive {
     pub root: PathBuf,
     /// table name → folder
     pub tables: BTreeMap<String, PathBuf>,
+    /// Tables already read, with the files they were read from: the next
+    /// query of the session reuses them (and their provider's statistics)
+    /// while no file was added, removed or changed.
+    loaded: Arc<Mutex<TableCache>>,
+}
+
+/// Table name → the files it was read from and what was read.
+type TableCache = HashMap<String, (Vec<FileStamp>, ArchiveTable)>;
+
+/// What identifies one version of a file: path, length, modification time.
+#[derive(Debug, Clone, PartialEq)]
+struct FileStamp {
+    path: PathBuf,
+    len: u64,
+    modified: Option<SystemTime>,
+}
+
+fn stamps(files: &[PathBuf]) -> Vec<FileStamp> {
+    files
+        .iter()
+        .map(|f| {
+            let meta = std::fs::metadata(f).ok();
+            FileStamp {
+                path: f.clone(),
+                len: meta.as_ref().map_or(0, |m| m.len()),
+                modified: meta.and_then(|m| m.modified().ok()),
+            }
+        })
+        .collect()
 }
 
 impl Archive {
@@ -79,6 +107,7 @@ impl Archive {
         Ok(Archive {
             root: root.to_path_buf(),
             tables,
+            loaded: Arc::default(),
         })
     }
 
@@ -93,11 +122,31 @@ impl Archive {
         let mut files = Vec::new();
         collect_parquet_files(dir, &mut files)?;
         files.sort();
+        let stamps = stamps(&files);
+        let cache = self.loaded.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((seen, table)) = cache.get(name)
+            && *seen == stamps
+        {
+            return Ok(table.clone());
+        }
+        drop(cache);
+        let table = self.read_table(name, files)?;
+        self.loaded
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(name.to_string(), (stamps, table.clone()));
+        Ok(table)
+    }
+
+    /// Read the footers of `files` (a table's) and build its provider.
+    fn read_table(&self, name: &str, files: Vec<PathBuf>) -> Result<ArchiveTable, Diagnostic> {
         let mut merged: Vec<(String, KqlType, Option<KqlType>)> = Vec::new(); // name, type from arrow, type from metadata
         let mut rows = 0u64;
+        let mut time_ranges = Vec::with_capacity(files.len());
         for f in &files {
-            let (schema, n) = read_footer(f)?;
+            let (schema, n, ranges) = read_footer(f)?;
             rows += n;
+            time_ranges.push(ranges);
             for field in schema.fields() {
                 let Some(ty) = kql_type_of_arrow(field.data_type()) else {
                     continue; // no KQL counterpart (e.g. a Null column): left out
@@ -162,7 +211,7 @@ impl Archive {
                 })
                 .collect::<Vec<_>>(),
         ));
-        let provider = build_provider(name, &files, schema.clone())?;
+        let provider = build_provider(name, &files, time_ranges, schema.clone())?;
         let columns = with_known_columns(name, columns);
         Ok(ArchiveTable {
             name: name.to_string(),
@@ -230,8 +279,9 @@ fn collect_parquet_files(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), Diagn
     Ok(())
 }
 
-/// The Arrow schema and row count of one Parquet file, from its footer.
-fn read_footer(path: &Path) -> Result<(SchemaRef, u64), Diagnostic> {
+/// The Arrow schema, row count and timestamp ranges of one Parquet file,
+/// from its footer.
+fn read_footer(path: &Path) -> Result<(SchemaRef, u64, TimeRanges), Diagnostic> {
     let corrupt = |e: &dyn std::fmt::Display| {
         Diagnostic::new(
             Code::CorruptParquet,
@@ -242,7 +292,8 @@ fn read_footer(path: &Path) -> Result<(SchemaRef, u64), Diagnostic> {
     let file = std::fs::File::open(path).map_err(|e| corrupt(&e))?;
     let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| corrupt(&e))?;
     let rows = u64::try_from(builder.metadata().file_metadata().num_rows()).unwrap_or(0);
-    Ok((builder.schema().clone(), rows))
+    let ranges = provider::time_ranges(builder.metadata(), builder.schema());
+    Ok((builder.schema().clone(), rows, ranges))
 }
 
 /// The common KQL type of a column that differs across files.
@@ -263,28 +314,26 @@ fn merge_types(a: KqlType, b: KqlType) -> Option<KqlType> {
 fn build_provider(
     name: &str,
     files: &[PathBuf],
+    time_ranges: Vec<TimeRanges>,
     schema: SchemaRef,
 ) -> Result<Arc<dyn TableProvider>, Diagnostic> {
-    let urls = files
-        .iter()
-        .map(|f| {
-            let abs = std::fs::canonicalize(f).unwrap_or_else(|_| f.clone());
-            ListingTableUrl::parse(abs.to_string_lossy().as_ref()).map_err(|e| {
-                Diagnostic::internal("archive", format!("path '{}': {e}", f.display()))
-            })
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    if urls.is_empty() {
+    if files.is_empty() {
         return Ok(Arc::new(datafusion::datasource::empty::EmptyTable::new(
             schema,
         )));
     }
-    let options =
-        ListingOptions::new(Arc::new(ParquetFormat::default())).with_file_extension(".parquet");
-    let config = ListingTableConfig::new_with_multi_paths(urls)
-        .with_listing_options(options)
-        .with_schema(schema);
-    let table = ListingTable::try_new(config)
+    let files = files
+        .iter()
+        .zip(time_ranges)
+        .map(|(f, time_ranges)| {
+            let abs = std::fs::canonicalize(f).unwrap_or_else(|_| f.clone());
+            let url = ListingTableUrl::parse(abs.to_string_lossy().as_ref()).map_err(|e| {
+                Diagnostic::internal("archive", format!("path '{}': {e}", f.display()))
+            })?;
+            Ok(ArchiveFile { url, time_ranges })
+        })
+        .collect::<Result<Vec<_>, Diagnostic>>()?;
+    let table = ArchiveProvider::try_new(name, schema, files)
         .map_err(|e| Diagnostic::internal("archive", format!("table '{name}': {e}")))?;
     Ok(Arc::new(table))
 }

@@ -11,6 +11,7 @@ pub mod archive;
 mod catalog;
 mod errors;
 pub mod feeds;
+mod provider;
 pub mod schemas;
 mod typed;
 pub mod watchlists;

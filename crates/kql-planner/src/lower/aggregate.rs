@@ -3,6 +3,7 @@
 //! `coalesce(min(s), '')`) is split: the inner calls are aggregated under
 //! internal names and a projection on top computes the wrappers.
 
+use super::build::BuildExt;
 use super::{column, df_err};
 use crate::bound::BExpr;
 use datafusion::common::tree_node::{Transformed, TreeNode};
@@ -56,13 +57,11 @@ pub(super) fn lower(
         .iter()
         .map(|k| unalias(&k.expr).1.unwrap_or("key").to_string())
         .collect();
-    let b = input
-        .aggregate(keys.iter().map(|k| k.expr.clone()), agg_exprs)
-        .map_err(df_err)?;
+    let b = input.group(keys.iter().map(|k| k.expr.clone()), agg_exprs)?;
     if !needs_projection {
         return Ok(b);
     }
     let mut proj: Vec<Expr> = key_names.iter().map(|n| column(n)).collect();
     proj.extend(post);
-    b.project(proj).map_err(df_err)
+    b.select_exprs(proj)
 }

@@ -5,6 +5,7 @@
 //! outer join pads with nulls, strings become "" (a KQL string is never
 //! null).
 
+use super::build::BuildExt;
 use super::{Required, column, columns_of, df_err, lower_node};
 use crate::bound::{BoundTabular, JoinKind, JoinSide};
 use crate::catalog::Catalog;
@@ -91,7 +92,7 @@ pub(super) fn lower_join(
     for ((l, _), name) in j.keys.iter().zip(&left_keys) {
         left_exprs.push(l.clone().alias(name));
     }
-    let left = left.project(left_exprs).map_err(df_err)?;
+    let left = left.select_exprs(left_exprs)?;
 
     let right = lower_node(j.right, catalog, Some(right_needs.clone()))?;
     let right_names: Vec<String> = field_names(&right)
@@ -113,11 +114,7 @@ pub(super) fn lower_join(
     for ((_, r), name) in j.keys.iter().zip(&right_keys) {
         right_exprs.push(r.clone().alias(name));
     }
-    let right = right
-        .project(right_exprs)
-        .map_err(df_err)?
-        .build()
-        .map_err(df_err)?;
+    let right = right.select_exprs(right_exprs)?.build().map_err(df_err)?;
 
     let joined = left
         .join(right, join_type(j.kind), (left_keys, right_keys), None)
@@ -132,5 +129,5 @@ pub(super) fn lower_join(
         }
         e.alias(*name)
     });
-    joined.project(out).map_err(df_err)
+    joined.select_exprs(out)
 }

@@ -8,6 +8,7 @@
 //! mean the same, so DataFusion can push the bare comparison into the scan.
 
 mod aggregate;
+mod build;
 mod join;
 mod scan;
 mod unnest;
@@ -16,6 +17,7 @@ mod window;
 use crate::bound::{BExpr, BoundOp, BoundTabular};
 use crate::catalog::Catalog;
 use crate::types::{KqlType, arrow_type};
+use build::BuildExt;
 use datafusion::arrow::datatypes::DataType;
 use datafusion::common::{Column, ScalarValue};
 use datafusion::logical_expr::{BinaryExpr, Expr, LogicalPlan, LogicalPlanBuilder, Operator, cast};
@@ -53,8 +55,7 @@ pub fn lower_subquery(
     // A fresh name: reusing the column's own name for `lower(name)` makes
     // DataFusion's NOT IN decorrelation project two columns with one name.
     lower_node(t, catalog, None)?
-        .project(vec![e.alias("__kql_in_value")])
-        .map_err(df_err)?
+        .select_exprs(vec![e.alias("__kql_in_value")])?
         .build()
         .map_err(df_err)
 }
@@ -100,14 +101,23 @@ fn lower_node(
         }
         BoundOp::Filter { input, predicate } => {
             lower_node(input, catalog, plus(&required, vec![&predicate.expr]))?
-                .filter(strip_two_valued(predicate.expr.clone()))
-                .map_err(df_err)
+                .keep(strip_two_valued(predicate.expr.clone()))
         }
         BoundOp::Project { input, exprs } => {
-            let needed = Some(columns_of(exprs.iter().map(|e| &e.expr)));
-            lower_node(input, catalog, needed)?
-                .project(exprs.iter().map(|e| e.expr.clone()))
-                .map_err(df_err)
+            // Only the outputs the operators above use: a parser's extends
+            // re-project every column of a wide table, most of them unused.
+            let mut kept: Vec<&BExpr> = exprs
+                .iter()
+                .zip(&t.columns)
+                .filter(|(_, c)| required.as_ref().is_none_or(|r| r.contains(&c.name)))
+                .map(|(e, _)| e)
+                .collect();
+            if kept.is_empty() {
+                // keep one column, so the rows are still counted
+                kept.extend(exprs.first());
+            }
+            let needed = Some(columns_of(kept.iter().map(|e| &e.expr)));
+            lower_node(input, catalog, needed)?.select_exprs(kept.iter().map(|e| e.expr.clone()))
         }
         BoundOp::Aggregate {
             input,
@@ -129,12 +139,37 @@ fn lower_node(
         // distinct compares whole rows: every column counts
         BoundOp::Distinct { input } => lower_node(input, catalog, None)?.distinct().map_err(df_err),
         BoundOp::Union { inputs } => {
-            let mut iter = inputs.iter();
-            let first = iter.next().ok_or_else(|| df_err("union without inputs"))?;
-            let mut b = lower_node(first, catalog, None)?;
-            for i in iter {
-                let plan = lower_node(i, catalog, None)?.build().map_err(df_err)?;
-                b = b.union(plan).map_err(df_err)?;
+            // Every leg yields the same columns (those required, in the
+            // union's order), so the legs line up by position.
+            let mut names: Vec<&str> = t
+                .columns
+                .iter()
+                .filter(|c| required.as_ref().is_none_or(|r| r.contains(&c.name)))
+                .map(|c| c.name.as_str())
+                .collect();
+            if names.is_empty() {
+                names.extend(t.columns.first().map(|c| c.name.as_str()));
+            }
+            let wanted: HashSet<String> = names.iter().map(|n| n.to_string()).collect();
+            let mut legs = inputs.iter().map(|leg| {
+                let b = lower_node(leg, catalog, Some(wanted.clone()))?;
+                let same = b.schema().fields().len() == names.len()
+                    && b.schema()
+                        .fields()
+                        .iter()
+                        .zip(&names)
+                        .all(|(f, n)| f.name() == n);
+                if same {
+                    Ok(b)
+                } else {
+                    b.select_exprs(names.iter().map(|n| column(n)))
+                }
+            });
+            let mut b = legs
+                .next()
+                .ok_or_else(|| df_err("union without inputs"))??;
+            for leg in legs {
+                b = b.union(leg?.build().map_err(df_err)?).map_err(df_err)?;
             }
             Ok(b)
         }
@@ -205,18 +240,15 @@ fn lower_values(t: &BoundTabular, rows: &[Vec<BExpr>]) -> Result<LogicalPlanBuil
                 })
                 .collect::<Result<Vec<_>, Diagnostic>>()?;
             LogicalPlanBuilder::empty(true)
-                .project(exprs)
-                .map_err(df_err)?
+                .select_exprs(exprs)?
                 .limit(0, Some(0))
                 .map_err(df_err)
         }
-        [row] => LogicalPlanBuilder::empty(true)
-            .project(
-                row.iter()
-                    .zip(&t.columns)
-                    .map(|(e, c)| typed(e, c.ty).alias(c.name.clone())),
-            )
-            .map_err(df_err),
+        [row] => LogicalPlanBuilder::empty(true).select_exprs(
+            row.iter()
+                .zip(&t.columns)
+                .map(|(e, c)| typed(e, c.ty).alias(c.name.clone())),
+        ),
         _ => {
             let values: Vec<Vec<Expr>> = rows
                 .iter()
@@ -234,13 +266,12 @@ fn lower_values(t: &BoundTabular, rows: &[Vec<BExpr>]) -> Result<LogicalPlanBuil
                 .iter()
                 .map(|f| f.name().clone())
                 .collect();
-            b.project(
+            b.select_exprs(
                 names
                     .iter()
                     .zip(&t.columns)
                     .map(|(n, c)| column(n).alias(c.name.clone())),
             )
-            .map_err(df_err)
         }
     }
 }
@@ -262,14 +293,12 @@ fn lower_range(
     let series =
         datafusion::functions_nested::expr_fn::gen_series(as_i64(from), as_i64(to), as_i64(step));
     LogicalPlanBuilder::empty(true)
-        .project(vec![series.alias("__kql_range")])
-        .map_err(df_err)?
+        .select_exprs(vec![series.alias("__kql_range")])?
         .unnest_column("__kql_range")
         .map_err(df_err)?
-        .project(vec![
+        .select_exprs(vec![
             cast(column("__kql_range"), arrow_type(c.ty)).alias(c.name.clone()),
         ])
-        .map_err(df_err)
 }
 
 /// In a filter, null and false both drop the row, so at positive positions

@@ -10,6 +10,7 @@
 //! (...)` on the file column and can prune row groups and pages with the
 //! Parquet statistics.
 
+use super::build::BuildExt;
 use super::{column, df_err, strip_two_valued};
 use crate::bound::{BExpr, BoundOp, BoundTabular};
 use crate::catalog::Catalog;
@@ -94,10 +95,9 @@ pub(super) fn lower_scan(
     for p in predicates {
         let raw = substitute(p.expr.clone(), &normalised)?;
         let raw = bare_positive(strip_two_valued(raw), &string_cols);
-        b = b.filter(raw).map_err(df_err)?;
+        b = b.keep(raw)?;
     }
-    b.project(normalised.into_iter().map(|(n, e)| e.alias(n)))
-        .map_err(df_err)
+    b.select_exprs(normalised.into_iter().map(|(n, e)| e.alias(n)))
 }
 
 /// Replace each column reference by its normalised form over the file column.

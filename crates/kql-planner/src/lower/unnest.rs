@@ -2,6 +2,7 @@
 //! from them: `parse` (one struct of parsed values per row, then its fields)
 //! and `mv-expand` (lists of items, unnested together).
 
+use super::build::BuildExt;
 use super::{Required, column, columns_of, df_err, lower_node};
 use crate::bound::{BExpr, BoundTabular};
 use crate::catalog::Catalog;
@@ -53,11 +54,9 @@ pub(super) fn lower_parse(
     let b = lower_node(input, catalog, needed)?;
     let mut exprs: Vec<Expr> = field_names(&b).iter().map(|n| column(n)).collect();
     exprs.push(call.clone().alias(PARSED));
-    let mut b = b.project(exprs).map_err(df_err)?;
+    let mut b = b.select_exprs(exprs)?;
     if matched_only {
-        b = b
-            .filter(parse_field_expr(column(PARSED), ParseSpec::MATCHED))
-            .map_err(df_err)?;
+        b = b.keep(parse_field_expr(column(PARSED), ParseSpec::MATCHED))?;
     }
     let out =
         wanted(t, &required)
@@ -66,7 +65,7 @@ pub(super) fn lower_parse(
                 Some((_, f)) => parse_field_expr(column(PARSED), f).alias(name),
                 None => column(name),
             });
-    b.project(out).map_err(df_err)
+    b.select_exprs(out)
 }
 
 pub(super) fn lower_expand(
@@ -99,17 +98,16 @@ pub(super) fn lower_expand(
         .map(|n| column(n))
         .collect();
     exprs.extend(lists.iter().map(|(n, e)| e.clone().alias(n)));
-    let mut b = b.project(exprs).map_err(df_err)?;
+    let mut b = b.select_exprs(exprs)?;
     let mut unnest: Vec<Column> = lists.iter().map(|(n, _)| Column::from_name(n)).collect();
     if let Some(ix) = index {
         let mut exprs: Vec<Expr> = field_names(&b).iter().map(|n| column(n)).collect();
         let of = lists.iter().map(|(n, _)| column(n)).collect();
         exprs.push(mv_expand_index_expr(of).alias(ix));
-        b = b.project(exprs).map_err(df_err)?;
+        b = b.select_exprs(exprs)?;
         unnest.push(Column::from_name(ix));
     }
     b.unnest_columns_with_options(unnest, UnnestOptions::default())
         .map_err(df_err)?
-        .project(kept.into_iter().map(|(name, e)| e.expr.clone().alias(name)))
-        .map_err(df_err)
+        .select_exprs(kept.into_iter().map(|(name, e)| e.expr.clone().alias(name)))
 }

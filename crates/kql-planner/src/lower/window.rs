@@ -1,6 +1,7 @@
 //! Operators built on `row_number()`: the first N rows of each group
 //! (`TopPerGroup`) and numbering the rows (`RowNumber`).
 
+use super::build::BuildExt;
 use super::{Required, column, df_err, lower_node};
 use crate::bound::BoundTabular;
 use crate::catalog::Catalog;
@@ -42,10 +43,7 @@ fn numbered(
     let window_column = column(&rn.schema_name().to_string());
     let mut exprs: Vec<Expr> = field_names(&b).iter().map(|n| column(n)).collect();
     exprs.push(window_column.alias(name));
-    b.window(vec![rn])
-        .map_err(df_err)?
-        .project(exprs)
-        .map_err(df_err)
+    b.window(vec![rn]).map_err(df_err)?.select_exprs(exprs)
 }
 
 pub(super) fn lower_top_per_group(
@@ -68,10 +66,8 @@ pub(super) fn lower_top_per_group(
     const RN: &str = "__kql_rank";
     let n = i64::try_from(count).unwrap_or(i64::MAX);
     numbered(b, partition, order, RN)?
-        .filter(column(RN).lt_eq(lit(n)))
-        .map_err(df_err)?
-        .project(names.iter().map(|c| column(c)))
-        .map_err(df_err)
+        .keep(column(RN).lt_eq(lit(n)))?
+        .select_exprs(names.iter().map(|c| column(c)))
 }
 
 pub(super) fn lower_row_number(
