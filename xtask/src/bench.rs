@@ -21,7 +21,7 @@ use crate::gen_archive;
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::common::TableReference;
 use datafusion::prelude::SessionContext;
-use kql_engine::{Archive, KqlSession, SessionOptions, Workspace};
+use kql_engine::{Archive, KqlSession, SessionOptions, Timings, Workspace};
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -198,6 +198,20 @@ where
     Ok((median(times), last.expect("at least one run")))
 }
 
+/// Each stage's median over the runs, as one line.
+fn median_stages(runs: &[Timings]) -> String {
+    let names = Timings::default().stages().map(|(n, _)| n);
+    names
+        .iter()
+        .enumerate()
+        .map(|(i, name)| {
+            let d = median(runs.iter().map(|t| t.stages()[i].1).collect());
+            format!("{name} {:.1}ms", ms(d))
+        })
+        .collect::<Vec<_>>()
+        .join(" · ")
+}
+
 fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1e3
 }
@@ -288,16 +302,27 @@ pub fn run(args: &Args) -> Result<()> {
                     return Err(format!("{}: no session for the rule: {e}", case.name).into());
                 }
             };
+            // the stage timings of the timed runs (not the warm-up)
+            let stages = std::cell::RefCell::new(Vec::new());
             let kql: std::result::Result<(Duration, usize), String> =
                 match session.run(&kql_text).await {
                     Err(e) => Err(e.to_string()),
                     Ok(_) => time(runs, || async {
-                        let r = session.run(&kql_text).await?;
+                        let (r, t) = session.run_timed(&kql_text).await?;
+                        stages.borrow_mut().push(t);
                         Ok(r.iter().map(|q| q.row_count()).sum::<usize>())
                     })
                     .await
                     .map_err(|e| e.to_string()),
                 };
+            let stages = stages.into_inner();
+            if stages.len() > 1 {
+                notes.push(format!(
+                    "{}: kql stages (median of each): {}",
+                    case.name,
+                    median_stages(&stages[1..])
+                ));
+            }
             match kql {
                 Ok((k, kql_rows)) => {
                     if kql_rows != sql_rows {

@@ -173,6 +173,10 @@ struct RunArgs {
     /// Write the result to this file instead of standard output.
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     output: Option<PathBuf>,
+    /// Print the wall time of each stage (parse, tables, bind, lower,
+    /// optimize, physical, execute) to standard error.
+    #[arg(long)]
+    timings: bool,
     #[command(flatten)]
     workspace: WorkspaceArgs,
     #[command(flatten)]
@@ -323,10 +327,13 @@ fn with_source(src: &str, origin: &str) -> impl Fn(Diagnostic) -> Failure {
 async fn run(args: RunArgs) -> Result<(), Failure> {
     let (src, origin) = read_query(&args.query)?;
     let session = session(&args.archive, args.now.as_deref(), Some(&args.workspace))?;
-    let results = session
-        .run(&src)
+    let (results, timings) = session
+        .run_timed(&src)
         .await
         .map_err(with_source(&src, &origin))?;
+    if args.timings {
+        eprintln!("timings: {timings}");
+    }
     let io_err = |e: std::io::Error| {
         Failure::from(Diagnostic::new(
             Code::Io,

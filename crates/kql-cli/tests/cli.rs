@@ -80,3 +80,19 @@ fn every_format_writes_something() {
     assert_eq!(code, 0, "{err}");
     assert!(std::fs::metadata(&path).unwrap().len() > 0);
 }
+
+#[test]
+fn timings_go_to_stderr_and_leave_the_result_alone() {
+    let (code, out, err) = kql(&["run", "--timings", "--format", "csv", "print x = 1"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out, "x\n1\n");
+    let line = err
+        .lines()
+        .find(|l| l.starts_with("timings: "))
+        .expect(&err);
+    for stage in [
+        "parse", "tables", "bind", "lower", "optimize", "physical", "execute", "total",
+    ] {
+        assert!(line.contains(&format!("{stage} ")), "{line}");
+    }
+}

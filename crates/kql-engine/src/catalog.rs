@@ -12,16 +12,17 @@
 
 use crate::archive::{Archive, ArchiveTable};
 use crate::typed::{TypedColumns, schema_of};
-use crate::workspace::{Workspace, identifier_words, parse_function};
+use crate::workspace::{Workspace, identifier_words};
 use crate::{errors, feeds, watchlists};
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::catalog::default_table_source::provider_as_source;
+use datafusion::common::tree_node::TreeNodeRecursion;
 use datafusion::datasource::MemTable;
 use datafusion::execution::context::SessionContext;
 use datafusion::logical_expr::{LogicalPlan, TableSource};
 use kql_planner::{BoundColumn, Catalog, ExternalDataRequest, MemoryTable, WorkspaceFunction};
 use kql_syntax::{Code, Diagnostic, Span};
-use std::cell::RefCell;
+use std::cell::{OnceCell, RefCell};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
@@ -32,6 +33,23 @@ pub struct SessionCatalog {
     ctx: SessionContext,
     memory: RefCell<BTreeMap<String, (MemoryTable, Arc<MemTable>)>>,
     functions: RefCell<HashMap<String, WorkspaceFunction>>,
+    /// The results of the sub-plans computed while binding, by plan: an
+    /// ASIM parser asks the same `in (DisabledParsers)` once per source.
+    evaluated: RefCell<HashMap<String, Vec<RecordBatch>>>,
+    /// The runtime those sub-plans run on, built at the first one.
+    runtime: OnceCell<tokio::runtime::Runtime>,
+    /// The session they run in: the query's, on one partition (they read
+    /// small in-memory tables, where repartitioning only costs).
+    eval_ctx: OnceCell<SessionContext>,
+}
+
+impl Drop for SessionCatalog {
+    fn drop(&mut self) {
+        // Dropping a runtime blocks, which an async caller must not do.
+        if let Some(rt) = self.runtime.take() {
+            rt.shutdown_background();
+        }
+    }
 }
 
 impl SessionCatalog {
@@ -77,6 +95,9 @@ impl SessionCatalog {
             ctx,
             memory: RefCell::new(BTreeMap::new()),
             functions: RefCell::new(HashMap::new()),
+            evaluated: RefCell::new(HashMap::new()),
+            runtime: OnceCell::new(),
+            eval_ctx: OnceCell::new(),
         })
     }
 
@@ -158,7 +179,7 @@ impl Catalog for SessionCatalog {
         let Some(src) = self.workspace.find(name) else {
             return Ok(None);
         };
-        let f = parse_function(src, name)?;
+        let f = self.workspace.function(src, name)?;
         self.functions
             .borrow_mut()
             .insert(name.to_string(), f.clone());
@@ -170,16 +191,36 @@ impl Catalog for SessionCatalog {
     }
 
     fn evaluate(&self, plan: &LogicalPlan, span: Span) -> Result<Vec<RecordBatch>, Diagnostic> {
-        let ctx = self.ctx.clone();
-        let plan = plan.clone();
-        // Binding is synchronous and may itself run inside the caller's async
-        // runtime: run the sub-plan on a thread of its own.
-        let result = std::thread::scope(|s| {
-            s.spawn(move || {
+        // A plan without volatile functions gives the same rows each time.
+        let key = (!is_volatile(plan)).then(|| format!("{plan:?}"));
+        if let Some(hit) = key
+            .as_ref()
+            .and_then(|k| self.evaluated.borrow().get(k).cloned())
+        {
+            return Ok(hit);
+        }
+        let rt = match self.runtime.get() {
+            Some(rt) => rt,
+            None => {
                 let rt = tokio::runtime::Builder::new_current_thread()
                     .enable_all()
                     .build()
                     .map_err(|e| Diagnostic::internal("evaluate", e))?;
+                self.runtime.get_or_init(|| rt)
+            }
+        };
+        let ctx = self
+            .eval_ctx
+            .get_or_init(|| {
+                let config = self.ctx.copied_config().with_target_partitions(1);
+                SessionContext::new_with_config_rt(config, self.ctx.runtime_env())
+            })
+            .clone();
+        let plan = plan.clone();
+        // Binding is synchronous and may itself run inside the caller's async
+        // runtime, which cannot block: run the sub-plan on a thread of its own.
+        let result = std::thread::scope(|s| {
+            s.spawn(move || {
                 rt.block_on(async {
                     let df = ctx
                         .execute_logical_plan(plan)
@@ -190,20 +231,26 @@ impl Catalog for SessionCatalog {
             })
             .join()
         });
-        match result {
+        let batches = match result {
             Ok(r) => r.map_err(|d| {
                 if d.span.is_none() {
                     d.with_span(span)
                 } else {
                     d
                 }
-            }),
-            Err(_) => Err(Diagnostic::at(
-                Code::Internal,
-                span,
-                "evaluating this expression failed unexpectedly",
-            )),
+            })?,
+            Err(_) => {
+                return Err(Diagnostic::at(
+                    Code::Internal,
+                    span,
+                    "evaluating this expression failed unexpectedly",
+                ));
+            }
+        };
+        if let Some(k) = key {
+            self.evaluated.borrow_mut().insert(k, batches.clone());
         }
+        Ok(batches)
     }
 
     fn register_memory(&self, table: MemoryTable, span: Span) -> Result<String, Diagnostic> {
@@ -228,4 +275,18 @@ impl Catalog for SessionCatalog {
             .map_err(|d| d.with_span(span))?;
         self.typed_to_memory(&format!("watchlist:{alias}"), typed, span, "watchlist")
     }
+}
+
+/// Whether any expression of `plan` is volatile (`rand()`, …).
+fn is_volatile(plan: &LogicalPlan) -> bool {
+    let mut volatile = false;
+    let _ = plan.apply_with_subqueries(|node| {
+        volatile = node.expressions().iter().any(|e| e.is_volatile());
+        Ok(if volatile {
+            TreeNodeRecursion::Stop
+        } else {
+            TreeNodeRecursion::Continue
+        })
+    });
+    volatile
 }

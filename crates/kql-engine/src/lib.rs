@@ -13,22 +13,26 @@ mod errors;
 pub mod feeds;
 mod provider;
 pub mod schemas;
+mod timings;
 mod typed;
 pub mod watchlists;
 pub mod workspace;
 
 pub use archive::{Archive, ArchiveTable};
 pub use catalog::SessionCatalog;
+pub use timings::Timings;
 pub use workspace::{FunctionSource, Workspace};
 
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::execution::context::{SessionConfig, SessionContext};
 use datafusion::logical_expr::LogicalPlan;
-use datafusion::physical_plan::displayable;
+use datafusion::physical_plan::{collect, displayable};
 use kql_planner::{BindOptions, BoundScript, KqlType};
 use kql_syntax::{Code, Diagnostic};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::Instant;
+use timings::timed;
 
 /// How a session is set up.
 #[derive(Debug, Clone)]
@@ -131,13 +135,23 @@ impl KqlSession {
 
     /// Parse, resolve and bind a query text.
     pub fn bind(&self, query: &str) -> Result<(BoundScript, SessionCatalog), Diagnostic> {
-        let script = kql_syntax::parse(query)?;
-        let catalog = SessionCatalog::resolve(
-            &self.archive,
-            query,
-            self.options.workspace.clone(),
-            self.ctx.clone(),
-        )?;
+        self.bind_timed(query, &mut Timings::default())
+    }
+
+    fn bind_timed(
+        &self,
+        query: &str,
+        t: &mut Timings,
+    ) -> Result<(BoundScript, SessionCatalog), Diagnostic> {
+        let script = timed(&mut t.parse, || kql_syntax::parse(query))?;
+        let catalog = timed(&mut t.tables, || {
+            SessionCatalog::resolve(
+                &self.archive,
+                query,
+                self.options.workspace.clone(),
+                self.ctx.clone(),
+            )
+        })?;
         let now_ns = self.now_ns();
         let options = BindOptions {
             now_ns,
@@ -146,37 +160,60 @@ impl KqlSession {
                 .lookback_ns
                 .map(|l| (now_ns.saturating_sub(l), now_ns)),
         };
-        let bound = kql_planner::bind(&script, &catalog, &options)?;
+        let bound = timed(&mut t.bind, || {
+            kql_planner::bind(&script, &catalog, &options)
+        })?;
         Ok((bound, catalog))
     }
 
     /// Parse, bind and lower: one logical plan per tabular statement.
     pub fn plan(&self, query: &str) -> Result<Vec<PlannedQuery>, Diagnostic> {
-        let (bound, catalog) = self.bind(query)?;
-        bound
-            .queries
-            .iter()
-            .map(|q| {
-                let plan = kql_planner::lower(q, &catalog)?;
-                let cols = q.columns.iter().map(|c| (c.name.clone(), c.ty)).collect();
-                Ok((plan, cols))
-            })
-            .collect()
+        self.plan_timed(query, &mut Timings::default())
+    }
+
+    fn plan_timed(&self, query: &str, t: &mut Timings) -> Result<Vec<PlannedQuery>, Diagnostic> {
+        let (bound, catalog) = self.bind_timed(query, t)?;
+        timed(&mut t.lower, || {
+            bound
+                .queries
+                .iter()
+                .map(|q| {
+                    let plan = kql_planner::lower(q, &catalog)?;
+                    let cols = q.columns.iter().map(|c| (c.name.clone(), c.ty)).collect();
+                    Ok((plan, cols))
+                })
+                .collect()
+        })
     }
 
     /// Run every tabular statement of the query text; one result each.
     pub async fn run(&self, query: &str) -> Result<Vec<QueryResult>, Diagnostic> {
+        Ok(self.run_timed(query).await?.0)
+    }
+
+    /// [`run`](Self::run), with the wall time of each stage.
+    pub async fn run_timed(&self, query: &str) -> Result<(Vec<QueryResult>, Timings), Diagnostic> {
+        let mut t = Timings::default();
         let mut results = Vec::new();
-        for (plan, columns) in self.plan(query)? {
-            let df = self
-                .ctx
-                .execute_logical_plan(plan)
+        for (plan, columns) in self.plan_timed(query, &mut t)? {
+            let state = self.ctx.state();
+            let optimized = timed(&mut t.optimize, || state.optimize(&plan))
+                .map_err(errors::from_datafusion)?;
+            let start = Instant::now();
+            let physical = state
+                .query_planner()
+                .create_physical_plan(&optimized, &state)
                 .await
                 .map_err(errors::from_datafusion)?;
-            let batches = df.collect().await.map_err(errors::from_datafusion)?;
+            t.physical += start.elapsed();
+            let start = Instant::now();
+            let batches = collect(physical, state.task_ctx())
+                .await
+                .map_err(errors::from_datafusion)?;
+            t.execute += start.elapsed();
             results.push(QueryResult { columns, batches });
         }
-        Ok(results)
+        Ok((results, t))
     }
 
     /// The text of one stage of the pipeline for the query.

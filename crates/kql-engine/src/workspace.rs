@@ -5,11 +5,12 @@
 //! functions the binder can call.
 
 use kql_planner::WorkspaceFunction;
-use kql_syntax::ast::{LetValue, Statement};
+use kql_syntax::ast::{FunctionDef, LetValue, Statement};
 use kql_syntax::{Code, Diagnostic, Span};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 /// Maps a byte offset in a function body to a 1-based (line, column) in
 /// the file the body was read from.
@@ -49,7 +50,16 @@ pub struct Workspace {
     pub feeds: Option<PathBuf>,
     /// One CSV per watchlist alias (see [`crate::watchlists`]).
     pub watchlists: Option<PathBuf>,
+    /// Function texts already parsed, so each is parsed once per workspace
+    /// rather than at every query that calls it.
+    parsed: Arc<Mutex<ParseCache>>,
 }
+
+/// A function's identity for the parse cache: its file, name and text.
+type ParseKey = (String, String, String, String);
+
+/// Parsed definitions (or the parse error) by function identity.
+type ParseCache = HashMap<ParseKey, Result<Arc<FunctionDef>, Diagnostic>>;
 
 impl Workspace {
     /// The bundled mirror, watchlists and functions folders of the repository.
@@ -104,6 +114,7 @@ impl Workspace {
                     .map(Path::to_path_buf)
                     .unwrap_or(bundled_watchlists),
             ),
+            parsed: Arc::default(),
         })
     }
 
@@ -142,6 +153,39 @@ impl Workspace {
     }
 
     /// The function called `name` (by its name or an alias).
+    /// `src` parsed for a call by `called_as`; the parse is done once per
+    /// function text and shared by later calls.
+    pub fn function(
+        &self,
+        src: &FunctionSource,
+        called_as: &str,
+    ) -> Result<WorkspaceFunction, Diagnostic> {
+        let key = (
+            src.origin.clone(),
+            src.name.clone(),
+            src.params.clone(),
+            src.body.clone(),
+        );
+        let cached = self
+            .parsed
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&key)
+            .cloned();
+        let def = match cached {
+            Some(def) => def,
+            None => {
+                let def = parse_definition(src).map(Arc::new);
+                self.parsed
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .insert(key, def.clone());
+                def
+            }
+        }?;
+        Ok(bind_form(src, called_as, def))
+    }
+
     pub fn find(&self, name: &str) -> Option<&FunctionSource> {
         self.functions
             .iter()
@@ -194,25 +238,42 @@ pub fn identifier_words(text: &str) -> impl Iterator<Item = &str> {
         .filter(|w| !w.is_empty())
 }
 
-/// Parse a function's text into the binder's form. A syntax error points
-/// into the function's file.
-pub fn parse_function(
-    src: &FunctionSource,
-    called_as: &str,
-) -> Result<WorkspaceFunction, Diagnostic> {
+/// The text a function's parameters and body are parsed from: a `let`
+/// whose body starts at the returned offset.
+fn wrapped_text(src: &FunctionSource) -> (String, usize) {
     let prefix = format!("let __workspace_function = ({}) {{\n", src.params);
     let text = format!("{prefix}{}\n}};", src.body);
-    let body_start = prefix.len();
+    (text, prefix.len())
+}
+
+/// Maps a span of [`wrapped_text`] to "file:line:column" in the function's file.
+fn placer(src: &FunctionSource) -> impl Fn(Span) -> String + 'static {
+    let (_, body_start) = wrapped_text(src);
     let origin = src.origin.clone();
     let locate_fn = src.locate.clone();
-    let place = move |span: Span| -> String {
+    move |span: Span| -> String {
         if span.start >= body_start {
             let (line, col) = locate_fn(span.start - body_start);
             format!("{origin}:{line}:{col}")
         } else {
             format!("{origin} (parameters)")
         }
-    };
+    }
+}
+
+fn bind_form(src: &FunctionSource, called_as: &str, def: Arc<FunctionDef>) -> WorkspaceFunction {
+    WorkspaceFunction {
+        name: called_as.to_string(),
+        def,
+        origin: src.origin.clone(),
+        locate: Rc::new(placer(src)),
+    }
+}
+
+/// Parse a function's text. A syntax error points into the function's file.
+fn parse_definition(src: &FunctionSource) -> Result<FunctionDef, Diagnostic> {
+    let (text, _) = wrapped_text(src);
+    let place = placer(src);
     let script = kql_syntax::parse(&text).map_err(|d| {
         let at = d.span.map(&place).unwrap_or_else(|| src.origin.clone());
         Diagnostic::new(
@@ -227,24 +288,18 @@ pub fn parse_function(
             src.origin
         ))
     })?;
-    let def = script.statements.iter().find_map(|s| match s {
-        Statement::Let(l) => match &l.value {
-            LetValue::Function(f) | LetValue::View(f) => Some(f.clone()),
+    let def = script.statements.into_iter().find_map(|s| match s {
+        Statement::Let(l) => match l.value {
+            LetValue::Function(f) | LetValue::View(f) => Some(f),
             _ => None,
         },
         _ => None,
     });
-    let def = def.ok_or_else(|| {
+    def.ok_or_else(|| {
         Diagnostic::new(
             Code::FunctionInvalid,
             format!("workspace function '{}' has no body", src.name),
         )
-    })?;
-    Ok(WorkspaceFunction {
-        name: called_as.to_string(),
-        def: Rc::new(def),
-        origin: src.origin.clone(),
-        locate: Rc::new(place),
     })
 }
 
@@ -266,14 +321,20 @@ mod tests {
 
     #[test]
     fn parses_params_and_body() {
-        let f = parse_function(&source("x:long=1", "print y = x"), "_F").unwrap();
+        let f = Workspace::default()
+            .function(&source("x:long=1", "print y = x"), "_F")
+            .unwrap();
         assert_eq!(f.name, "_F");
         assert_eq!(f.def.params.len(), 1);
     }
 
     #[test]
     fn a_syntax_error_points_into_the_file() {
-        let err = parse_function(&source("", "T | where (a"), "f").unwrap_err();
+        let ws = Workspace::default();
+        let src = source("", "T | where (a");
+        let err = ws.function(&src, "f").unwrap_err();
+        // the cached failure is the same failure
+        assert_eq!(ws.function(&src, "f").unwrap_err().message, err.message);
         assert_eq!(err.code, Code::FunctionInvalid);
         assert!(
             err.message.contains("functions/f.kql:11:"),

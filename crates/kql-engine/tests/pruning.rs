@@ -71,7 +71,10 @@ async fn time_bounds_leave_out_files_outside_them() {
     // a disjunction bounds nothing: both files stay
     let either = "Events | where TimeGenerated < datetime(2026-01-01T02:00:00Z) or N == 47 | count";
     let plan = s.explain(either, Stage::Physical).await.expect("plan");
-    assert!(plan.contains("jan.parquet") && plan.contains("feb.parquet"), "{plan}");
+    assert!(
+        plan.contains("jan.parquet") && plan.contains("feb.parquet"),
+        "{plan}"
+    );
     assert_eq!(count(&s, either).await, "3");
 }
 

@@ -18,7 +18,8 @@ use std::sync::Arc;
 pub struct WorkspaceFunction {
     /// The name it was called by.
     pub name: String,
-    pub def: Rc<FunctionDef>,
+    /// Shared with the workspace's parse cache.
+    pub def: Arc<FunctionDef>,
     /// Where its text comes from, e.g. `functions/imWebSession.yaml`, for
     /// diagnostics raised inside its body.
     pub origin: String,

@@ -17,11 +17,16 @@ use crate::bound::{BExpr, BoundTabular};
 use crate::catalog::MemoryTable;
 use crate::types::KqlType;
 use datafusion::arrow::array::Array;
-use datafusion::arrow::record_batch::RecordBatch;
-use datafusion::common::ScalarValue;
-use datafusion::logical_expr::LogicalPlanBuilder;
+use datafusion::arrow::datatypes::Schema;
+use datafusion::arrow::record_batch::{RecordBatch, RecordBatchOptions};
+use datafusion::common::{DFSchema, ScalarValue};
+use datafusion::execution::context::ExecutionProps;
+use datafusion::logical_expr::physical_planning_context::PhysicalPlanningContext;
+use datafusion::logical_expr::{ColumnarValue, LogicalPlanBuilder};
+use datafusion::physical_expr::create_physical_expr;
 use kql_syntax::ast::{self, DynamicLit, Literal};
 use kql_syntax::{Code, Diagnostic, Span};
+use std::sync::Arc;
 
 /// Replace an expression that reads no column by its value (a scalar `let`,
 /// a constant argument), when the catalog can run plans.
@@ -38,12 +43,40 @@ pub(crate) fn fold_if_constant(b: &Binder, v: BExpr, span: Span) -> Result<BExpr
 }
 
 fn evaluate_scalar(b: &Binder, v: &BExpr, span: Span) -> Result<ScalarValue, Diagnostic> {
+    if let Some(value) = evaluate_in_place(v) {
+        return Ok(value);
+    }
     let plan = LogicalPlanBuilder::empty(true)
         .project(vec![v.expr.clone().alias("__kql_value")])
         .and_then(|p| p.build())
         .map_err(|e| Diagnostic::internal("bind", e))?;
     let batches = b.catalog.evaluate(&plan, span)?;
     first_value(&batches, v.ty)
+}
+
+/// The value of an expression that reads no column, computed directly over
+/// one empty row: microseconds, where a plan through the catalog costs a
+/// query. `None` when the expression needs what only a full plan gives
+/// (the analyzer's coercions): the caller then runs the plan.
+pub(crate) fn evaluate_in_place(v: &BExpr) -> Option<ScalarValue> {
+    let schema = DFSchema::empty();
+    let physical = create_physical_expr(
+        &v.expr,
+        &schema,
+        &ExecutionProps::new(),
+        &PhysicalPlanningContext::default(),
+    )
+    .ok()?;
+    let one_row = RecordBatchOptions::new().with_row_count(Some(1));
+    let batch =
+        RecordBatch::try_new_with_options(Arc::new(Schema::empty()), vec![], &one_row).ok()?;
+    let value = match physical.evaluate(&batch).ok()? {
+        ColumnarValue::Scalar(s) => s,
+        ColumnarValue::Array(a) if a.len() == 1 => ScalarValue::try_from_array(&a, 0).ok()?,
+        ColumnarValue::Array(_) => return None,
+    };
+    // the type the plan would have given it, or the slow path decides
+    (value.data_type() == crate::types::arrow_type(v.ty)).then_some(value)
 }
 
 /// The first row's first column, or a typed null when there is no row.

@@ -14,6 +14,7 @@
 mod aggregates;
 mod eager;
 mod expr;
+pub(crate) mod fold;
 mod functions;
 mod literal;
 mod naming;

@@ -151,7 +151,18 @@ fn lower_node(
                 names.extend(t.columns.first().map(|c| c.name.as_str()));
             }
             let wanted: HashSet<String> = names.iter().map(|n| n.to_string()).collect();
-            let mut legs = inputs.iter().map(|leg| {
+            // Legs that can yield no row (a parser whose filter on its
+            // parameters is never true) are left out; one stays for the schema.
+            let live: Vec<&BoundTabular> = inputs
+                .iter()
+                .filter(|leg| !crate::binder::fold::is_statically_empty(leg))
+                .collect();
+            let live = if live.is_empty() {
+                inputs.iter().take(1).collect()
+            } else {
+                live
+            };
+            let mut legs = live.into_iter().map(|leg| {
                 let b = lower_node(leg, catalog, Some(wanted.clone()))?;
                 let same = b.schema().fields().len() == names.len()
                     && b.schema()

@@ -1,6 +1,7 @@
 //! `where` / `filter`: keep the rows where the predicate is true (null counts
 //! as false).
 
+use super::super::fold;
 use super::super::operators::expect_bool;
 use super::Binder;
 use crate::bound::{BoundOp, BoundTabular};
@@ -15,10 +16,20 @@ pub(crate) fn bind(
     let p = b.bind_scalar(predicate, &input.columns)?;
     let p = expect_bool(p, predicate.span, "the `where` predicate")?;
     let columns = input.columns.clone();
+    let predicate = match fold::decide(p) {
+        fold::Decided::Always => return Ok(input),
+        fold::Decided::Never => {
+            return Ok(BoundTabular {
+                op: BoundOp::Values { rows: Vec::new() },
+                columns,
+            });
+        }
+        fold::Decided::Depends(p) => p,
+    };
     Ok(BoundTabular {
         op: BoundOp::Filter {
             input: Box::new(input),
-            predicate: p,
+            predicate,
         },
         columns,
     })
