@@ -19,7 +19,14 @@ use datafusion::catalog::default_table_source::provider_as_source;
 use datafusion::common::tree_node::TreeNodeRecursion;
 use datafusion::datasource::MemTable;
 use datafusion::execution::context::SessionContext;
+use datafusion::execution::session_state::SessionStateBuilder;
 use datafusion::logical_expr::{LogicalPlan, TableSource};
+use datafusion::optimizer::decorrelate_lateral_join::DecorrelateLateralJoin;
+use datafusion::optimizer::decorrelate_predicate_subquery::DecorrelatePredicateSubquery;
+use datafusion::optimizer::extract_equijoin_predicate::ExtractEquijoinPredicate;
+use datafusion::optimizer::replace_distinct_aggregate::ReplaceDistinctWithAggregate;
+use datafusion::optimizer::scalar_subquery_to_join::ScalarSubqueryToJoin;
+use datafusion::optimizer::simplify_expressions::SimplifyExpressions;
 use kql_planner::{BoundColumn, Catalog, ExternalDataRequest, MemoryTable, WorkspaceFunction};
 use kql_syntax::{Code, Diagnostic, Span};
 use std::cell::{OnceCell, RefCell};
@@ -30,7 +37,6 @@ pub struct SessionCatalog {
     all_names: Vec<String>,
     loaded: BTreeMap<String, ArchiveTable>,
     workspace: Arc<Workspace>,
-    ctx: SessionContext,
     memory: RefCell<BTreeMap<String, (MemoryTable, Arc<MemTable>)>>,
     functions: RefCell<HashMap<String, WorkspaceFunction>>,
     /// The results of the sub-plans computed while binding, by plan: an
@@ -38,9 +44,8 @@ pub struct SessionCatalog {
     evaluated: RefCell<HashMap<String, Vec<RecordBatch>>>,
     /// The runtime those sub-plans run on, built at the first one.
     runtime: OnceCell<tokio::runtime::Runtime>,
-    /// The session they run in: the query's, on one partition (they read
-    /// small in-memory tables, where repartitioning only costs).
-    eval_ctx: OnceCell<SessionContext>,
+    /// The session they run in (see [`evaluation_context`]).
+    eval_ctx: SessionContext,
 }
 
 impl Drop for SessionCatalog {
@@ -58,7 +63,7 @@ impl SessionCatalog {
         archive: &Archive,
         query: &str,
         workspace: Arc<Workspace>,
-        ctx: SessionContext,
+        eval_ctx: SessionContext,
     ) -> Result<SessionCatalog, Diagnostic> {
         let mut loaded = BTreeMap::new();
         let words: BTreeSet<&str> = workspace
@@ -92,12 +97,11 @@ impl SessionCatalog {
             all_names: archive.tables.keys().cloned().collect(),
             loaded,
             workspace,
-            ctx,
             memory: RefCell::new(BTreeMap::new()),
             functions: RefCell::new(HashMap::new()),
             evaluated: RefCell::new(HashMap::new()),
             runtime: OnceCell::new(),
-            eval_ctx: OnceCell::new(),
+            eval_ctx,
         })
     }
 
@@ -209,13 +213,7 @@ impl Catalog for SessionCatalog {
                 self.runtime.get_or_init(|| rt)
             }
         };
-        let ctx = self
-            .eval_ctx
-            .get_or_init(|| {
-                let config = self.ctx.copied_config().with_target_partitions(1);
-                SessionContext::new_with_config_rt(config, self.ctx.runtime_env())
-            })
-            .clone();
+        let ctx = self.eval_ctx.clone();
         let plan = plan.clone();
         // Binding is synchronous and may itself run inside the caller's async
         // runtime, which cannot block: run the sub-plan on a thread of its own.
@@ -289,4 +287,27 @@ fn is_volatile(plan: &LogicalPlan) -> bool {
         })
     });
     volatile
+}
+
+/// The session the sub-plans of binding run in: the query session's
+/// configuration and runtime, on one partition, with only the logical
+/// rewrites execution needs (`coalesce` and `distinct` have no kernel of
+/// their own, subqueries become joins). Those plans read small in-memory tables (a feed, a
+/// watchlist, a parameter list), where repartitioning and optimising cost
+/// more than they save; the analyzer (type coercion) and the physical
+/// optimiser, which correctness needs, still run.
+pub fn evaluation_context(ctx: &SessionContext) -> SessionContext {
+    let config = ctx.copied_config().with_target_partitions(1);
+    let state = SessionStateBuilder::new_from_existing(ctx.state())
+        .with_config(config)
+        .with_optimizer_rules(vec![
+            Arc::new(SimplifyExpressions::new()),
+            Arc::new(ReplaceDistinctWithAggregate::new()),
+            Arc::new(DecorrelatePredicateSubquery::new()),
+            Arc::new(ScalarSubqueryToJoin::new()),
+            Arc::new(DecorrelateLateralJoin::new()),
+            Arc::new(ExtractEquijoinPredicate::new()),
+        ])
+        .build();
+    SessionContext::new_with_state(state)
 }

@@ -93,6 +93,8 @@ pub struct KqlSession {
     archive: Archive,
     options: SessionOptions,
     ctx: SessionContext,
+    /// Where the sub-plans computed while binding run.
+    eval_ctx: SessionContext,
 }
 
 impl KqlSession {
@@ -116,10 +118,12 @@ impl KqlSession {
         for udf in kql_functions::all_udfs() {
             ctx.register_udf(udf);
         }
+        let eval_ctx = catalog::evaluation_context(&ctx);
         Ok(KqlSession {
             archive,
             options,
             ctx,
+            eval_ctx,
         })
     }
 
@@ -149,7 +153,7 @@ impl KqlSession {
                 &self.archive,
                 query,
                 self.options.workspace.clone(),
-                self.ctx.clone(),
+                self.eval_ctx.clone(),
             )
         })?;
         let now_ns = self.now_ns();
