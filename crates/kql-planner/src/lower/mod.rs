@@ -10,6 +10,7 @@
 mod aggregate;
 mod build;
 mod join;
+mod merge;
 mod scan;
 mod unnest;
 mod window;
@@ -116,8 +117,10 @@ fn lower_node(
                 // keep one column, so the rows are still counted
                 kept.extend(exprs.first());
             }
-            let needed = Some(columns_of(kept.iter().map(|e| &e.expr)));
-            lower_node(input, catalog, needed)?.select_exprs(kept.iter().map(|e| e.expr.clone()))
+            let exprs = kept.iter().map(|e| e.expr.clone()).collect();
+            let (base, exprs) = merge::through_projections(input, exprs);
+            let needed = Some(columns_of(exprs.iter()));
+            lower_node(base, catalog, needed)?.select_exprs(exprs)
         }
         BoundOp::Aggregate {
             input,
