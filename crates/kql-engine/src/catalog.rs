@@ -29,9 +29,9 @@ use datafusion::optimizer::scalar_subquery_to_join::ScalarSubqueryToJoin;
 use datafusion::optimizer::simplify_expressions::SimplifyExpressions;
 use kql_planner::{BoundColumn, Catalog, ExternalDataRequest, MemoryTable, WorkspaceFunction};
 use kql_syntax::{Code, Diagnostic, Span};
-use std::cell::{OnceCell, RefCell};
+use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 pub struct SessionCatalog {
     all_names: Vec<String>,
@@ -42,13 +42,91 @@ pub struct SessionCatalog {
     /// The results of the sub-plans computed while binding, by plan: an
     /// ASIM parser asks the same `in (DisabledParsers)` once per source.
     evaluated: RefCell<HashMap<String, Vec<RecordBatch>>>,
-    /// The runtime those sub-plans run on, built at the first one.
-    runtime: OnceCell<tokio::runtime::Runtime>,
-    /// The session they run in (see [`evaluation_context`]).
-    eval_ctx: SessionContext,
+    /// Where they run.
+    evaluator: Arc<Evaluator>,
 }
 
-impl Drop for SessionCatalog {
+/// Runs the sub-plans of binding, once per query each: a light session
+/// (see [`Evaluator::new`]) and the runtime they run on, both built once
+/// per [`KqlSession`](crate::KqlSession).
+pub struct Evaluator {
+    ctx: SessionContext,
+    runtime: OnceLock<tokio::runtime::Runtime>,
+}
+
+impl Evaluator {
+    /// The query session's configuration and runtime environment, on one
+    /// partition, with only the logical rewrites execution needs
+    /// (`coalesce` and `distinct` have no kernel of their own, subqueries
+    /// become joins). The sub-plans read small in-memory tables (a feed, a
+    /// watchlist, a parameter list), where repartitioning and optimising
+    /// cost more than they save; the analyzer (type coercion) and the
+    /// physical optimiser, which correctness needs, still run.
+    pub fn new(query_ctx: &SessionContext) -> Evaluator {
+        let config = query_ctx.copied_config().with_target_partitions(1);
+        let state = SessionStateBuilder::new_from_existing(query_ctx.state())
+            .with_config(config)
+            .with_optimizer_rules(vec![
+                Arc::new(SimplifyExpressions::new()),
+                Arc::new(ReplaceDistinctWithAggregate::new()),
+                Arc::new(DecorrelatePredicateSubquery::new()),
+                Arc::new(ScalarSubqueryToJoin::new()),
+                Arc::new(DecorrelateLateralJoin::new()),
+                Arc::new(ExtractEquijoinPredicate::new()),
+            ])
+            .build();
+        Evaluator {
+            ctx: SessionContext::new_with_state(state),
+            runtime: OnceLock::new(),
+        }
+    }
+
+    /// Run `plan` to its batches. Binding is synchronous and may itself run
+    /// inside the caller's async runtime, which cannot block: the plan runs
+    /// on a thread of its own.
+    fn run(&self, plan: &LogicalPlan, span: Span) -> Result<Vec<RecordBatch>, Diagnostic> {
+        let rt = match self.runtime.get() {
+            Some(rt) => rt,
+            None => {
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .map_err(|e| Diagnostic::internal("evaluate", e))?;
+                self.runtime.get_or_init(|| rt)
+            }
+        };
+        let ctx = self.ctx.clone();
+        let plan = plan.clone();
+        let result = std::thread::scope(|s| {
+            s.spawn(move || {
+                rt.block_on(async {
+                    let df = ctx
+                        .execute_logical_plan(plan)
+                        .await
+                        .map_err(errors::from_datafusion)?;
+                    df.collect().await.map_err(errors::from_datafusion)
+                })
+            })
+            .join()
+        });
+        match result {
+            Ok(r) => r.map_err(|d| {
+                if d.span.is_none() {
+                    d.with_span(span)
+                } else {
+                    d
+                }
+            }),
+            Err(_) => Err(Diagnostic::at(
+                Code::Internal,
+                span,
+                "evaluating this expression failed unexpectedly",
+            )),
+        }
+    }
+}
+
+impl Drop for Evaluator {
     fn drop(&mut self) {
         // Dropping a runtime blocks, which an async caller must not do.
         if let Some(rt) = self.runtime.take() {
@@ -63,7 +141,7 @@ impl SessionCatalog {
         archive: &Archive,
         query: &str,
         workspace: Arc<Workspace>,
-        eval_ctx: SessionContext,
+        evaluator: Arc<Evaluator>,
     ) -> Result<SessionCatalog, Diagnostic> {
         let mut loaded = BTreeMap::new();
         let words: BTreeSet<&str> = workspace
@@ -100,8 +178,7 @@ impl SessionCatalog {
             memory: RefCell::new(BTreeMap::new()),
             functions: RefCell::new(HashMap::new()),
             evaluated: RefCell::new(HashMap::new()),
-            runtime: OnceCell::new(),
-            eval_ctx,
+            evaluator,
         })
     }
 
@@ -203,48 +280,7 @@ impl Catalog for SessionCatalog {
         {
             return Ok(hit);
         }
-        let rt = match self.runtime.get() {
-            Some(rt) => rt,
-            None => {
-                let rt = tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                    .map_err(|e| Diagnostic::internal("evaluate", e))?;
-                self.runtime.get_or_init(|| rt)
-            }
-        };
-        let ctx = self.eval_ctx.clone();
-        let plan = plan.clone();
-        // Binding is synchronous and may itself run inside the caller's async
-        // runtime, which cannot block: run the sub-plan on a thread of its own.
-        let result = std::thread::scope(|s| {
-            s.spawn(move || {
-                rt.block_on(async {
-                    let df = ctx
-                        .execute_logical_plan(plan)
-                        .await
-                        .map_err(errors::from_datafusion)?;
-                    df.collect().await.map_err(errors::from_datafusion)
-                })
-            })
-            .join()
-        });
-        let batches = match result {
-            Ok(r) => r.map_err(|d| {
-                if d.span.is_none() {
-                    d.with_span(span)
-                } else {
-                    d
-                }
-            })?,
-            Err(_) => {
-                return Err(Diagnostic::at(
-                    Code::Internal,
-                    span,
-                    "evaluating this expression failed unexpectedly",
-                ));
-            }
-        };
+        let batches = self.evaluator.run(plan, span)?;
         if let Some(k) = key {
             self.evaluated.borrow_mut().insert(k, batches.clone());
         }
@@ -287,27 +323,4 @@ fn is_volatile(plan: &LogicalPlan) -> bool {
         })
     });
     volatile
-}
-
-/// The session the sub-plans of binding run in: the query session's
-/// configuration and runtime, on one partition, with only the logical
-/// rewrites execution needs (`coalesce` and `distinct` have no kernel of
-/// their own, subqueries become joins). Those plans read small in-memory tables (a feed, a
-/// watchlist, a parameter list), where repartitioning and optimising cost
-/// more than they save; the analyzer (type coercion) and the physical
-/// optimiser, which correctness needs, still run.
-pub fn evaluation_context(ctx: &SessionContext) -> SessionContext {
-    let config = ctx.copied_config().with_target_partitions(1);
-    let state = SessionStateBuilder::new_from_existing(ctx.state())
-        .with_config(config)
-        .with_optimizer_rules(vec![
-            Arc::new(SimplifyExpressions::new()),
-            Arc::new(ReplaceDistinctWithAggregate::new()),
-            Arc::new(DecorrelatePredicateSubquery::new()),
-            Arc::new(ScalarSubqueryToJoin::new()),
-            Arc::new(DecorrelateLateralJoin::new()),
-            Arc::new(ExtractEquijoinPredicate::new()),
-        ])
-        .build();
-    SessionContext::new_with_state(state)
 }

@@ -19,14 +19,15 @@ pub mod watchlists;
 pub mod workspace;
 
 pub use archive::{Archive, ArchiveTable};
-pub use catalog::SessionCatalog;
+pub use catalog::{Evaluator, SessionCatalog};
 pub use timings::Timings;
 pub use workspace::{FunctionSource, Workspace};
 
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::execution::context::{SessionConfig, SessionContext};
+use datafusion::execution::session_state::SessionState;
 use datafusion::logical_expr::LogicalPlan;
-use datafusion::physical_plan::{collect, displayable};
+use datafusion::physical_plan::{ExecutionPlan, collect, displayable};
 use kql_planner::{BindOptions, BoundScript, KqlType};
 use kql_syntax::{Code, Diagnostic};
 use std::path::{Path, PathBuf};
@@ -94,7 +95,7 @@ pub struct KqlSession {
     options: SessionOptions,
     ctx: SessionContext,
     /// Where the sub-plans computed while binding run.
-    eval_ctx: SessionContext,
+    evaluator: Arc<Evaluator>,
 }
 
 impl KqlSession {
@@ -118,12 +119,12 @@ impl KqlSession {
         for udf in kql_functions::all_udfs() {
             ctx.register_udf(udf);
         }
-        let eval_ctx = catalog::evaluation_context(&ctx);
+        let evaluator = Arc::new(Evaluator::new(&ctx));
         Ok(KqlSession {
             archive,
             options,
             ctx,
-            eval_ctx,
+            evaluator,
         })
     }
 
@@ -153,7 +154,7 @@ impl KqlSession {
                 &self.archive,
                 query,
                 self.options.workspace.clone(),
-                self.eval_ctx.clone(),
+                self.evaluator.clone(),
             )
         })?;
         let now_ns = self.now_ns();
@@ -201,14 +202,9 @@ impl KqlSession {
         let mut results = Vec::new();
         for (plan, columns) in self.plan_timed(query, &mut t)? {
             let state = self.ctx.state();
-            let optimized = timed(&mut t.optimize, || state.optimize(&plan))
-                .map_err(errors::from_datafusion)?;
+            let optimized = timed(&mut t.optimize, || optimize(&state, &plan))?;
             let start = Instant::now();
-            let physical = state
-                .query_planner()
-                .create_physical_plan(&optimized, &state)
-                .await
-                .map_err(errors::from_datafusion)?;
+            let physical = physical_plan(&state, &optimized).await?;
             t.physical += start.elapsed();
             let start = Instant::now();
             let batches = collect(physical, state.task_ctx())
@@ -235,15 +231,11 @@ impl KqlSession {
                         Stage::Logical => plan.display_indent_schema().to_string(),
                         _ => {
                             let state = self.ctx.state();
-                            let optimized =
-                                state.optimize(&plan).map_err(errors::from_datafusion)?;
+                            let optimized = optimize(&state, &plan)?;
                             if stage == Stage::Optimized {
                                 optimized.display_indent().to_string()
                             } else {
-                                let physical = state
-                                    .create_physical_plan(&optimized)
-                                    .await
-                                    .map_err(errors::from_datafusion)?;
+                                let physical = physical_plan(&state, &optimized).await?;
                                 displayable(physical.as_ref()).indent(true).to_string()
                             }
                         }
@@ -263,6 +255,24 @@ impl KqlSession {
             .map(|name| self.archive.load_table(name))
             .collect()
     }
+}
+
+/// DataFusion's logical optimiser over a lowered plan.
+fn optimize(state: &SessionState, plan: &LogicalPlan) -> Result<LogicalPlan, Diagnostic> {
+    state.optimize(plan).map_err(errors::from_datafusion)
+}
+
+/// The physical plan of an optimised plan (without optimising it again, as
+/// `SessionState::create_physical_plan` would).
+async fn physical_plan(
+    state: &SessionState,
+    optimized: &LogicalPlan,
+) -> Result<Arc<dyn ExecutionPlan>, Diagnostic> {
+    state
+        .query_planner()
+        .create_physical_plan(optimized, state)
+        .await
+        .map_err(errors::from_datafusion)
 }
 
 /// The sample archive shipped in the repository (testdata/archive), for a

@@ -152,7 +152,6 @@ impl Workspace {
         texts
     }
 
-    /// The function called `name` (by its name or an alias).
     /// `src` parsed for a call by `called_as`; the parse is done once per
     /// function text and shared by later calls.
     pub fn function(
@@ -186,6 +185,7 @@ impl Workspace {
         Ok(bind_form(src, called_as, def))
     }
 
+    /// The function called `name` (by its name or an alias).
     pub fn find(&self, name: &str) -> Option<&FunctionSource> {
         self.functions
             .iter()
@@ -238,17 +238,16 @@ pub fn identifier_words(text: &str) -> impl Iterator<Item = &str> {
         .filter(|w| !w.is_empty())
 }
 
-/// The text a function's parameters and body are parsed from: a `let`
-/// whose body starts at the returned offset.
-fn wrapped_text(src: &FunctionSource) -> (String, usize) {
-    let prefix = format!("let __workspace_function = ({}) {{\n", src.params);
-    let text = format!("{prefix}{}\n}};", src.body);
-    (text, prefix.len())
+/// What precedes a function's body in the text it is parsed from: a `let`
+/// of a function with its parameters.
+fn body_prefix(src: &FunctionSource) -> String {
+    format!("let __workspace_function = ({}) {{\n", src.params)
 }
 
-/// Maps a span of [`wrapped_text`] to "file:line:column" in the function's file.
+/// Maps a span of the parsed text (see [`body_prefix`]) to
+/// "file:line:column" in the function's file.
 fn placer(src: &FunctionSource) -> impl Fn(Span) -> String + 'static {
-    let (_, body_start) = wrapped_text(src);
+    let body_start = body_prefix(src).len();
     let origin = src.origin.clone();
     let locate_fn = src.locate.clone();
     move |span: Span| -> String {
@@ -272,7 +271,7 @@ fn bind_form(src: &FunctionSource, called_as: &str, def: Arc<FunctionDef>) -> Wo
 
 /// Parse a function's text. A syntax error points into the function's file.
 fn parse_definition(src: &FunctionSource) -> Result<FunctionDef, Diagnostic> {
-    let (text, _) = wrapped_text(src);
+    let text = format!("{}{}\n}};", body_prefix(src), src.body);
     let place = placer(src);
     let script = kql_syntax::parse(&text).map_err(|d| {
         let at = d.span.map(&place).unwrap_or_else(|| src.origin.clone());

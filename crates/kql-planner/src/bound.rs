@@ -188,6 +188,30 @@ impl BoundTabular {
         self.columns.iter().find(|c| c.name == name)
     }
 
+    /// Whether this yields no row whatever the data: an empty `datatable`,
+    /// a `where` that is never true (see `binder/fold.rs`), and what is
+    /// built on them alone.
+    pub fn is_statically_empty(&self) -> bool {
+        match &self.op {
+            BoundOp::Values { rows } => rows.is_empty(),
+            BoundOp::Limit { input, count } => *count == 0 || input.is_statically_empty(),
+            BoundOp::Filter { input, .. }
+            | BoundOp::Project { input, .. }
+            | BoundOp::Sort { input, .. }
+            | BoundOp::Distinct { input }
+            | BoundOp::Parse { input, .. }
+            | BoundOp::Expand { input, .. }
+            | BoundOp::TopPerGroup { input, .. }
+            | BoundOp::RowNumber { input } => input.is_statically_empty(),
+            // grouped: no group without rows (`count()` alone still gives one row)
+            BoundOp::Aggregate { input, keys, .. } => {
+                !keys.is_empty() && input.is_statically_empty()
+            }
+            BoundOp::Union { inputs } => inputs.iter().all(BoundTabular::is_statically_empty),
+            BoundOp::Scan { .. } | BoundOp::Range { .. } | BoundOp::Join { .. } => false,
+        }
+    }
+
     /// An indented, deterministic text form for `explain --stage bound` and
     /// snapshot tests.
     pub fn display_tree(&self) -> String {

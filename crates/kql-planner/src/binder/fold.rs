@@ -6,12 +6,13 @@
 //! constants once the call is bound. Folding the parts of a predicate that
 //! read no column, then the boolean connectives around them, removes those
 //! filters — and a filter that is never true turns its whole source into an
-//! empty table, which lowering leaves out of a union. The plan DataFusion
+//! empty table, which lowering leaves out of a union
+//! ([`BoundTabular::is_statically_empty`](crate::bound::BoundTabular::is_statically_empty)). The plan DataFusion
 //! optimises is smaller, and the optimiser no longer re-evaluates the same
 //! constant UDF calls at each pass.
 
 use super::eager::evaluate_in_place;
-use crate::bound::{BExpr, BoundOp, BoundTabular};
+use crate::bound::BExpr;
 use crate::types::KqlType;
 use datafusion::common::ScalarValue;
 use datafusion::logical_expr::{BinaryExpr, Expr, Operator, lit};
@@ -80,27 +81,6 @@ fn fold(e: Expr) -> Expr {
             }
         }
         other => other,
-    }
-}
-
-/// Whether `t` yields no row whatever the data: an empty `datatable`, a
-/// filter that is never true, and what is built on them alone.
-pub(crate) fn is_statically_empty(t: &BoundTabular) -> bool {
-    match &t.op {
-        BoundOp::Values { rows } => rows.is_empty(),
-        BoundOp::Limit { input, count } => *count == 0 || is_statically_empty(input),
-        BoundOp::Filter { input, .. }
-        | BoundOp::Project { input, .. }
-        | BoundOp::Sort { input, .. }
-        | BoundOp::Distinct { input }
-        | BoundOp::Parse { input, .. }
-        | BoundOp::Expand { input, .. }
-        | BoundOp::TopPerGroup { input, .. }
-        | BoundOp::RowNumber { input } => is_statically_empty(input),
-        // grouped: no group without rows (`count()` alone still gives one row)
-        BoundOp::Aggregate { input, keys, .. } => !keys.is_empty() && is_statically_empty(input),
-        BoundOp::Union { inputs } => inputs.iter().all(is_statically_empty),
-        BoundOp::Scan { .. } | BoundOp::Range { .. } | BoundOp::Join { .. } => false,
     }
 }
 

@@ -158,7 +158,7 @@ fn lower_node(
             // parameters is never true) are left out; one stays for the schema.
             let live: Vec<&BoundTabular> = inputs
                 .iter()
-                .filter(|leg| !crate::binder::fold::is_statically_empty(leg))
+                .filter(|leg| !leg.is_statically_empty())
                 .collect();
             let live = if live.is_empty() {
                 inputs.iter().take(1).collect()
