@@ -15,7 +15,7 @@ use crate::typed::{TypedColumns, schema_of};
 use crate::workspace::{Workspace, identifier_words};
 use crate::{errors, feeds, watchlists};
 use datafusion::arrow::record_batch::RecordBatch;
-use datafusion::catalog::default_table_source::provider_as_source;
+use datafusion::catalog::default_table_source::{provider_as_source, source_as_provider};
 use datafusion::common::tree_node::TreeNodeRecursion;
 use datafusion::datasource::MemTable;
 use datafusion::execution::context::SessionContext;
@@ -27,6 +27,8 @@ use datafusion::optimizer::extract_equijoin_predicate::ExtractEquijoinPredicate;
 use datafusion::optimizer::replace_distinct_aggregate::ReplaceDistinctWithAggregate;
 use datafusion::optimizer::scalar_subquery_to_join::ScalarSubqueryToJoin;
 use datafusion::optimizer::simplify_expressions::SimplifyExpressions;
+use datafusion::physical_optimizer::ensure_requirements::EnsureRequirements;
+use datafusion::physical_optimizer::output_requirements::OutputRequirements;
 use kql_planner::{BoundColumn, Catalog, ExternalDataRequest, MemoryTable, WorkspaceFunction};
 use kql_syntax::{Code, Diagnostic, Span};
 use std::cell::RefCell;
@@ -46,22 +48,29 @@ pub struct SessionCatalog {
     evaluator: Arc<Evaluator>,
 }
 
-/// Runs the sub-plans of binding, once per query each: a light session
-/// (see [`Evaluator::new`]) and the runtime they run on, both built once
-/// per [`KqlSession`](crate::KqlSession).
+/// Runs the sub-plans of binding, once per query each, on a runtime of its
+/// own; built once per [`KqlSession`](crate::KqlSession).
+///
+/// A sub-plan that reads only in-memory tables (a feed, a watchlist, a
+/// materialized result, a parameter list) runs in a light session (see
+/// [`Evaluator::new`]): for a few hundred rows, planning is the cost. One
+/// that reads the archive (`toscalar(T | summarize ...)`) runs in the
+/// query's own session, with every partition and pushdown a scan needs.
 pub struct Evaluator {
-    ctx: SessionContext,
+    light: SessionContext,
+    full: SessionContext,
     runtime: OnceLock<tokio::runtime::Runtime>,
 }
 
 impl Evaluator {
-    /// The query session's configuration and runtime environment, on one
-    /// partition, with only the logical rewrites execution needs
-    /// (`coalesce` and `distinct` have no kernel of their own, subqueries
-    /// become joins). The sub-plans read small in-memory tables (a feed, a
-    /// watchlist, a parameter list), where repartitioning and optimising
-    /// cost more than they save; the analyzer (type coercion) and the
-    /// physical optimiser, which correctness needs, still run.
+    /// The light session: the query session's configuration and runtime
+    /// environment on one partition, with only the logical rewrites
+    /// execution needs (`coalesce` and `distinct` have no kernel of their
+    /// own, subqueries become joins). The analyzer (type coercion) and the
+    /// physical optimiser's requirement enforcement (the sorts, merges and
+    /// coalesces that operators rely on), which correctness needs, still
+    /// run; the rewrites for speed (pushdowns, statistics, cooperative
+    /// yielding) cost more than they save on small tables.
     pub fn new(query_ctx: &SessionContext) -> Evaluator {
         let config = query_ctx.copied_config().with_target_partitions(1);
         let state = SessionStateBuilder::new_from_existing(query_ctx.state())
@@ -74,16 +83,23 @@ impl Evaluator {
                 Arc::new(DecorrelateLateralJoin::new()),
                 Arc::new(ExtractEquijoinPredicate::new()),
             ])
+            .with_physical_optimizer_rules(vec![
+                Arc::new(OutputRequirements::new_add_mode()),
+                Arc::new(EnsureRequirements::new()),
+                Arc::new(OutputRequirements::new_remove_mode()),
+            ])
             .build();
         Evaluator {
-            ctx: SessionContext::new_with_state(state),
+            light: SessionContext::new_with_state(state),
+            full: query_ctx.clone(),
             runtime: OnceLock::new(),
         }
     }
 
     /// Run `plan` to its batches. Binding is synchronous and may itself run
-    /// inside the caller's async runtime, which cannot block: the plan runs
-    /// on a thread of its own.
+    /// inside the caller's async runtime, which cannot block on another:
+    /// the plan runs as a task of the evaluator's runtime and this thread
+    /// waits for its result.
     fn run(&self, plan: &LogicalPlan, span: Span) -> Result<Vec<RecordBatch>, Diagnostic> {
         let rt = match self.runtime.get() {
             Some(rt) => rt,
@@ -95,7 +111,11 @@ impl Evaluator {
                 self.runtime.get_or_init(|| rt)
             }
         };
-        let ctx = self.ctx.clone();
+        let ctx = if reads_only_memory(plan) {
+            self.light.clone()
+        } else {
+            self.full.clone()
+        };
         let plan = plan.clone();
         let result = std::thread::scope(|s| {
             s.spawn(move || {
@@ -117,6 +137,7 @@ impl Evaluator {
                     d
                 }
             }),
+            // the task panicked and dropped its sender
             Err(_) => Err(Diagnostic::at(
                 Code::Internal,
                 span,
@@ -124,6 +145,23 @@ impl Evaluator {
             )),
         }
     }
+}
+
+/// Whether every table `plan` reads is held in memory.
+fn reads_only_memory(plan: &LogicalPlan) -> bool {
+    let mut memory = true;
+    let _ = plan.apply_with_subqueries(|node| {
+        if let LogicalPlan::TableScan(scan) = node {
+            memory = source_as_provider(&scan.source)
+                .is_ok_and(|p| p.downcast_ref::<MemTable>().is_some());
+        }
+        Ok(if memory {
+            TreeNodeRecursion::Continue
+        } else {
+            TreeNodeRecursion::Stop
+        })
+    });
+    memory
 }
 
 impl Drop for Evaluator {

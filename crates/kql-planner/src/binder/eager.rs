@@ -13,16 +13,17 @@
 
 use super::Binder;
 use super::literal::bind_literal;
-use crate::bound::{BExpr, BoundTabular};
+use crate::bound::{BExpr, BoundOp, BoundTabular};
 use crate::catalog::MemoryTable;
 use crate::types::KqlType;
 use datafusion::arrow::array::Array;
 use datafusion::arrow::datatypes::Schema;
 use datafusion::arrow::record_batch::{RecordBatch, RecordBatchOptions};
+use datafusion::common::tree_node::{Transformed, TreeNode};
 use datafusion::common::{DFSchema, ScalarValue};
 use datafusion::execution::context::ExecutionProps;
 use datafusion::logical_expr::physical_planning_context::PhysicalPlanningContext;
-use datafusion::logical_expr::{ColumnarValue, LogicalPlanBuilder};
+use datafusion::logical_expr::{Case, ColumnarValue, Expr, LogicalPlanBuilder};
 use datafusion::physical_expr::create_physical_expr;
 use kql_syntax::ast::{self, DynamicLit, Literal};
 use kql_syntax::{Code, Diagnostic, Span};
@@ -60,8 +61,9 @@ fn evaluate_scalar(b: &Binder, v: &BExpr, span: Span) -> Result<ScalarValue, Dia
 /// (the analyzer's coercions): the caller then runs the plan.
 pub(crate) fn evaluate_in_place(v: &BExpr) -> Option<ScalarValue> {
     let schema = DFSchema::empty();
+    let expr = coalesce_as_case(v.expr.clone()).ok()?;
     let physical = create_physical_expr(
-        &v.expr,
+        &expr,
         &schema,
         &ExecutionProps::new(),
         &PhysicalPlanningContext::default(),
@@ -77,6 +79,33 @@ pub(crate) fn evaluate_in_place(v: &BExpr) -> Option<ScalarValue> {
     };
     // the type the plan would have given it, or the slow path decides
     (value.data_type() == crate::types::arrow_type(v.ty)).then_some(value)
+}
+
+/// `coalesce(a, b, …)` as `case when a is not null then a … else last end`.
+/// DataFusion's `coalesce` has no kernel of its own (its optimiser rewrites
+/// it so before planning), and the binder writes it wherever a `null` must
+/// read as `false` or `""`.
+fn coalesce_as_case(e: Expr) -> datafusion::common::Result<Expr> {
+    e.transform_up(|node| match node {
+        Expr::ScalarFunction(f) if f.func.name() == "coalesce" && !f.args.is_empty() => {
+            let mut args = f.args;
+            let last = args.pop().expect("not empty");
+            if args.is_empty() {
+                return Ok(Transformed::yes(last));
+            }
+            let when_then = args
+                .into_iter()
+                .map(|a| (Box::new(a.clone().is_not_null()), Box::new(a)))
+                .collect();
+            Ok(Transformed::yes(Expr::Case(Case::new(
+                None,
+                when_then,
+                Some(Box::new(last)),
+            ))))
+        }
+        other => Ok(Transformed::no(other)),
+    })
+    .map(|t| t.data)
 }
 
 /// The first row's first column, or a typed null when there is no row.
@@ -140,6 +169,13 @@ pub(crate) fn materialize(
     if !b.catalog.can_evaluate() {
         return Ok(t);
     }
+    // A table already held in memory (a feed, a watchlist, a materialized
+    // result) reads the same rows each time.
+    if let BoundOp::Scan { table } = &t.op
+        && b.memory_tables.contains(table)
+    {
+        return Ok(t);
+    }
     let batches = evaluate_tabular(b, &t, span)?;
     let name = b.catalog.register_memory(
         MemoryTable {
@@ -148,6 +184,7 @@ pub(crate) fn materialize(
         },
         span,
     )?;
+    b.memory_tables.insert(name.clone());
     Ok(super::ops::scan(&name, t.columns))
 }
 
@@ -282,4 +319,37 @@ fn literal_to_dynamic(l: &Literal) -> Option<DynamicLit> {
         Literal::Guid(g) => DynamicLit::Guid(g.clone()),
         Literal::Dynamic(d) => d.clone(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use datafusion::functions::core::expr_fn::coalesce;
+    use datafusion::logical_expr::lit;
+
+    fn value_of(e: Expr, ty: KqlType) -> Option<ScalarValue> {
+        evaluate_in_place(&BExpr::new(e, ty))
+    }
+
+    #[test]
+    fn coalesce_is_computed_in_place() {
+        // the binder writes coalesce(p, false) around comparisons of `where`
+        let null_bool = lit(ScalarValue::Boolean(None));
+        assert_eq!(
+            value_of(coalesce(vec![null_bool, lit(false)]), KqlType::Bool),
+            Some(ScalarValue::Boolean(Some(false)))
+        );
+        let null_long = lit(ScalarValue::Int64(None));
+        assert_eq!(
+            value_of(
+                coalesce(vec![null_long.clone(), null_long, lit(7i64)]).eq(lit(7i64)),
+                KqlType::Bool
+            ),
+            Some(ScalarValue::Boolean(Some(true)))
+        );
+        assert_eq!(
+            value_of(coalesce(vec![lit(1i64), lit(2i64)]), KqlType::Long),
+            Some(ScalarValue::Int64(Some(1)))
+        );
+    }
 }

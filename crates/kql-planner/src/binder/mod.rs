@@ -27,7 +27,7 @@ use crate::catalog::Catalog;
 use kql_syntax::ast::{self, ExprKind, FunctionDef, LetValue, Statement};
 use kql_syntax::diagnostic::suggest;
 use kql_syntax::{Code, Diagnostic, Span};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 
 /// Explicit cast to a KQL type (lowering's subqueries use it too).
@@ -116,6 +116,9 @@ pub(crate) struct Binder<'a> {
     scopes: Vec<Scope>,
     /// Nesting depth of user-function calls, to stop runaway recursion.
     call_depth: usize,
+    /// The catalog's in-memory tables this query made (materialized
+    /// results, feeds, watchlists): materializing a scan of one is a no-op.
+    pub memory_tables: HashSet<String>,
 }
 
 impl<'a> Binder<'a> {
@@ -125,6 +128,7 @@ impl<'a> Binder<'a> {
             options,
             scopes: vec![Scope::default()],
             call_depth: 0,
+            memory_tables: HashSet::new(),
         }
     }
 

@@ -112,6 +112,7 @@ pub(crate) fn bind_watchlist(
         ));
     };
     let (table, columns) = b.catalog.watchlist(&alias, span)?;
+    b.memory_tables.insert(table.clone());
     Ok(super::ops::scan(&table, columns))
 }
 
@@ -169,5 +170,6 @@ pub(crate) fn bind_externaldata(
         span,
     };
     let table = b.catalog.external_data(&request)?;
+    b.memory_tables.insert(table.clone());
     Ok(super::ops::scan(&table, columns))
 }
