@@ -9,7 +9,8 @@
 //! `make_set` keeps the first occurrence of each distinct element and takes
 //! the elements of an array value one by one (make-set-aggregation-function.md,
 //! "Set from array column"). The order is the order rows arrive in, which
-//! Kusto leaves undefined.
+//! Kusto leaves undefined unless the input is sorted (then lowering uses
+//! [`ordered_list`](super::ordered_list)).
 //!
 //! Partial states are lists of element texts, so DataFusion can aggregate in
 //! parallel and merge.
@@ -48,6 +49,16 @@ impl MakeListUdaf {
             max: max.min(MAX_SIZE),
             signature: Signature::exact(vec![DataType::Utf8], Volatility::Immutable),
         }
+    }
+
+    /// Whether this is `make_set` (distinct elements).
+    pub fn is_set(&self) -> bool {
+        self.set
+    }
+
+    /// The most elements kept.
+    pub fn max(&self) -> usize {
+        self.max
     }
 }
 

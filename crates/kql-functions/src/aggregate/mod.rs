@@ -2,12 +2,27 @@
 //!
 //! * [`make_list`]: `make_list` / `make_set` (and their `_if` forms, which
 //!   the binder builds by nulling the rows that fail the predicate).
+//! * [`ordered_list`]: `make_list` over a sorted input, in row order.
 
 pub mod make_list;
+pub mod ordered_list;
 
 pub use make_list::{MakeListUdaf, make_list_expr};
+pub use ordered_list::{OrderedListUdaf, ordered_list_expr};
 
-use datafusion::logical_expr::AggregateUDF;
+use datafusion::logical_expr::{AggregateUDF, Expr};
+
+/// The form of an order-sensitive aggregate call that keeps the order
+/// `ord` numbers the rows in (`kql_make_list(elem)` →
+/// `kql_make_list_ordered(elem, ord)`); `None` for an aggregate whose
+/// result does not depend on the order rows arrive in.
+pub fn in_row_order(func: &AggregateUDF, args: &[Expr], ord: Expr) -> Option<Expr> {
+    let list = func.inner().downcast_ref::<MakeListUdaf>()?;
+    let [elem] = args else {
+        return None;
+    };
+    (!list.is_set()).then(|| ordered_list_expr(list.max(), elem.clone(), ord))
+}
 
 /// Every UDAF of this crate, for an engine that registers them by name
 /// (plans carry the UDAF itself, so running a plan does not need this).
@@ -15,5 +30,6 @@ pub fn all_udafs() -> Vec<AggregateUDF> {
     vec![
         AggregateUDF::from(MakeListUdaf::new(false, make_list::MAX_SIZE)),
         AggregateUDF::from(MakeListUdaf::new(true, make_list::MAX_SIZE)),
+        AggregateUDF::from(OrderedListUdaf::new(make_list::MAX_SIZE)),
     ]
 }

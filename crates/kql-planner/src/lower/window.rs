@@ -18,7 +18,7 @@ fn field_names(b: &LogicalPlanBuilder) -> Vec<String> {
 }
 
 /// Add `row_number() over (partition by .. order by ..)` as the column `name`.
-fn numbered(
+pub(super) fn numbered(
     b: LogicalPlanBuilder,
     partition: &[Expr],
     order: &[SortExpr],
