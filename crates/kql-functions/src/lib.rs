@@ -3,13 +3,17 @@
 
 pub mod aggregate;
 mod columnar;
+pub mod datetime;
 pub mod dynamic;
+pub mod encoding;
 pub mod format;
 pub mod ipv4;
+pub mod math;
 pub mod regex_fns;
 pub mod strings;
 pub mod tabular;
 pub mod timespan;
+pub mod todatetime;
 pub mod tostring;
 mod udf;
 pub mod unixtime;
@@ -27,7 +31,12 @@ pub fn all_udfs() -> Vec<ScalarUDF> {
     udfs.extend(tabular::all_tabular_udfs());
     udfs.extend(regex_fns::all_regex_udfs());
     udfs.extend(url::all_url_udfs());
+    udfs.extend(strings::text::all_text_udfs());
+    udfs.extend(encoding::all_encoding_udfs());
     udfs.extend(ipv4::all_ipv4_udfs());
     udfs.extend(unixtime::all_unixtime_udfs());
+    udfs.extend(datetime::all_datetime_udfs());
+    udfs.extend(math::all_math_udfs());
+    udfs.extend(todatetime::all_todatetime_udfs());
     udfs
 }

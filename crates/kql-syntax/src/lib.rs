@@ -22,5 +22,7 @@ pub mod printer;
 pub mod span;
 
 pub use diagnostic::{Code, Diagnostic};
-pub use parser::{MAX_AST_DEPTH, MAX_NESTING, format_datetime, format_timespan, parse, parse_expr};
+pub use parser::{
+    MAX_AST_DEPTH, MAX_NESTING, format_datetime, format_timespan, parse, parse_datetime, parse_expr,
+};
 pub use span::Span;

@@ -13,9 +13,15 @@
 //!   `split`, `strcat_array`.
 //! * [`convert`]: `parse_json`, `tostring`, `tolong`/`toint`/`todouble`/`tobool`
 //!   of a dynamic, and `array_length`.
+//! * [`bags`]: property bags (`bag_pack`, `bag_keys`, `bag_merge`, ...),
+//!   `dynamic_to_json`, `gettype`, `extract_json`.
+//! * [`array_ops`]: `set_intersect`, `array_index_of`, `array_sort_*`,
+//!   `array_shift_*`, `zip`, `has_any_index`, ...
 
 pub mod access;
+pub mod array_ops;
 pub mod arrays;
+pub mod bags;
 pub mod convert;
 
 pub use access::{DynamicGetUdf, dynamic_get_expr};
@@ -41,6 +47,8 @@ pub fn all_dynamic_udfs() -> Vec<ScalarUDF> {
         v.push(ScalarUDF::from(DynamicConvertUdf::new(t)));
     }
     v.extend(arrays::all_array_udfs());
+    v.extend(bags::all_bag_udfs());
+    v.extend(array_ops::all_array_op_udfs());
     v
 }
 

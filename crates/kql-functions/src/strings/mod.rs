@@ -6,6 +6,7 @@
 
 pub mod has_any;
 mod matching;
+pub mod text;
 
 pub use has_any::{TermSet, has_any_expr, terms_json};
 pub use matching::{MatchKind, Matcher};

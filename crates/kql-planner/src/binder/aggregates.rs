@@ -59,6 +59,31 @@ pub(crate) const AGGREGATES: &[&str] = &[
     "percentilesw",
 ];
 
+/// Kusto aggregation functions kql does not implement yet: `summarize`
+/// names them as unsupported instead of calling them non-aggregates.
+pub(crate) const UNSUPPORTED_AGGREGATES: &[&str] = &[
+    "stdevp",
+    "variancep",
+    "variancepif",
+    "stdevpif",
+    "covariance",
+    "covariancep",
+    "covarianceif",
+    "covariancepif",
+    "binary_all_and",
+    "binary_all_or",
+    "binary_all_xor",
+    "make_list_with_nulls",
+    "percentiles_array",
+    "percentilesw_array",
+    "hll_if",
+    "hll_merge",
+    "tdigest_merge",
+    "merge_tdigest",
+    "buildschema",
+    "count_distinctif",
+];
+
 pub(crate) fn is_aggregate(name: &str) -> bool {
     AGGREGATES.contains(&name)
 }

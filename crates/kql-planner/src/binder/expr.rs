@@ -294,6 +294,8 @@ pub(crate) fn cast_to(v: BExpr, to: KqlType) -> BExpr {
             }
         }
         (_, KqlType::Dynamic) => cast(v.expr, arrow_type(KqlType::String)),
+        // The text forms a `datetime(...)` literal accepts, null otherwise.
+        (KqlType::String, KqlType::DateTime) => kql_functions::todatetime::todatetime_expr(v.expr),
         _ => cast(v.expr, arrow_type(to)),
     };
     BExpr::new(expr, to)
@@ -338,10 +340,9 @@ pub(crate) fn from_dynamic(v: BExpr, to: KqlType) -> BExpr {
         KqlType::TimeSpan => {
             kql_functions::timespan::totimespan_expr(to_string_expr(v.clone()).expr)
         }
-        KqlType::DateTime => try_cast(
-            datafusion::functions::core::expr_fn::nullif(to_string_expr(v.clone()).expr, lit("")),
-            arrow_type(to),
-        ),
+        KqlType::DateTime => {
+            kql_functions::todatetime::todatetime_expr(to_string_expr(v.clone()).expr)
+        }
     };
     BExpr::new(expr, to)
 }

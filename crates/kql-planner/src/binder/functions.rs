@@ -6,9 +6,13 @@
 //! mean"), or as "not supported yet" when they are real KQL functions.
 
 mod arrays;
+mod bags;
 mod control;
+mod datetime;
+mod math;
 mod net;
 mod regex;
+mod strings;
 
 use super::Binder;
 use super::expr::{cast_to, from_dynamic, to_string_expr};
@@ -63,60 +67,12 @@ const SCALAR_FUNCTIONS: &[&str] = &[
 /// Real KQL functions that are recognised but not implemented yet (the
 /// function-library issue brings them).
 const KNOWN_UNSUPPORTED: &[&str] = &[
-    "substring",
-    "indexof",
-    "replace_string",
-    "trim",
-    "trim_start",
-    "trim_end",
-    "pack",
-    "bag_pack",
-    "bag_keys",
-    "datetime_add",
-    "datetime_diff",
-    "datetime_part",
-    "startofday",
-    "startofweek",
-    "startofmonth",
-    "startofyear",
-    "endofday",
-    "format_datetime",
-    "format_timespan",
-    "dayofweek",
-    "hourofday",
-    "round",
-    "log",
-    "log10",
-    "pow",
-    "sqrt",
-    "base64_decode_tostring",
-    "hash",
-    "hash_sha256",
-    "countof",
-    "reverse",
-    "gettype",
     "toguid",
     "todecimal",
-    "make_datetime",
-    "make_timespan",
-    "tohex",
     "ipv4_compare",
-    "bag_merge",
-    "zip",
-    "extractjson",
     "parse_command_line",
     "parse_path",
-    "parse_csv",
     "format_bytes",
-    "array_index_of",
-    "array_sort_asc",
-    "set_intersect",
-    "set_difference",
-    "set_has_element",
-    "binary_and",
-    "binary_or",
-    "ceiling",
-    "exp",
     "rand",
     "new_guid",
     "toscalar",
@@ -128,7 +84,16 @@ const KNOWN_UNSUPPORTED: &[&str] = &[
 ];
 
 /// The function families bound in the `functions/` modules.
-const LIBRARY: &[&[&str]] = &[arrays::NAMES, control::NAMES, net::NAMES, regex::NAMES];
+const LIBRARY: &[&[&str]] = &[
+    arrays::NAMES,
+    bags::NAMES,
+    control::NAMES,
+    datetime::NAMES,
+    math::NAMES,
+    net::NAMES,
+    regex::NAMES,
+    strings::NAMES,
+];
 
 fn is_library(name: &str) -> bool {
     LIBRARY.iter().any(|names| names.contains(&name))
@@ -344,6 +309,13 @@ pub(crate) fn bind_function(
                     to,
                 ));
             }
+            if to == KqlType::DateTime && v.ty == KqlType::String {
+                // The forms a `datetime(...)` literal accepts: Kusto's parser.
+                return Ok(BExpr::new(
+                    kql_functions::todatetime::todatetime_expr(v.expr),
+                    to,
+                ));
+            }
             // Conversions give null on bad input, never an error.
             let src = if v.ty == KqlType::String {
                 // "" converts to null
@@ -439,9 +411,13 @@ pub(crate) fn bind_function(
             Ok(BExpr::new(e, ty))
         }
         _ if arrays::NAMES.contains(&name) => arrays::bind(b, name, call, row, span),
+        _ if bags::NAMES.contains(&name) => bags::bind(b, name, call, row, span),
         _ if control::NAMES.contains(&name) => control::bind(b, name, call, row, span),
+        _ if datetime::NAMES.contains(&name) => datetime::bind(b, name, call, row, span),
+        _ if math::NAMES.contains(&name) => math::bind(b, name, call, row, span),
         _ if net::NAMES.contains(&name) => net::bind(b, name, call, row, span),
         _ if regex::NAMES.contains(&name) => regex::bind(b, name, call, row, span),
+        _ if strings::NAMES.contains(&name) => strings::bind(b, name, call, row, span),
         _ => Err(unknown_function(name, call.name.span)),
     }
 }

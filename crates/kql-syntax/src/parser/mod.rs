@@ -26,7 +26,7 @@ use pest::Parser;
 use pest::iterators::Pair;
 
 pub use nesting::{MAX_AST_DEPTH, MAX_NESTING};
-pub use time::{format_datetime, format_timespan};
+pub use time::{format_datetime, format_timespan, parse_datetime};
 
 #[derive(pest_derive::Parser)]
 #[grammar = "kql.pest"]

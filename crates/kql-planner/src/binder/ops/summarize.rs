@@ -5,7 +5,9 @@
 //! `TimeGenerated`); unnamed aggregates take Kusto's default names
 //! (`count_`, `sum_x`, ...). Null keys form their own group.
 
-use super::super::aggregates::{bind_aggregate, default_name, is_aggregate};
+use super::super::aggregates::{
+    UNSUPPORTED_AGGREGATES, bind_aggregate, default_name, is_aggregate,
+};
 use super::super::naming::{NameGen, derived_name, unique_name};
 use super::Binder;
 use crate::bound::{BExpr, BoundColumn, BoundOp, BoundTabular};
@@ -45,6 +47,16 @@ pub(crate) fn bind(
         let ExprKind::Call(call) = &item.expr.kind else {
             return Err(not_an_aggregate(item));
         };
+        if UNSUPPORTED_AGGREGATES.contains(&call.name.name.as_str()) {
+            return Err(Diagnostic::at(
+                Code::UnsupportedFunction,
+                call.name.span,
+                format!(
+                    "the aggregation function {}() is not supported yet",
+                    call.name.name
+                ),
+            ));
+        }
         if !is_aggregate(&call.name.name) {
             return Err(not_an_aggregate(item));
         }
