@@ -466,7 +466,6 @@ impl<'a> Binder<'a> {
             ));
         }
         let mut values: Vec<Option<LetBinding>> = vec![None; f.params.len()];
-        let mut positional = 0usize;
         for arg in args {
             let idx = match &arg.name {
                 Some(n) => f
@@ -488,12 +487,24 @@ impl<'a> Binder<'a> {
                                 .join(", ")
                         ))
                     })?,
-                None => {
-                    let i = positional;
-                    positional += 1;
-                    i
-                }
+                // A positional argument takes the first parameter that has
+                // no value yet, so one after a named argument skips it
+                // (`checkLength(len=3, input)`, user-defined-functions.md).
+                None => values
+                    .iter()
+                    .position(Option::is_none)
+                    .unwrap_or(f.params.len()),
             };
+            if idx < f.params.len() && values[idx].is_some() {
+                return Err(Diagnostic::at(
+                    Code::BadArgument,
+                    arg.span,
+                    format!(
+                        "function '{name}' is given parameter '{}' twice",
+                        f.params[idx].name.name
+                    ),
+                ));
+            }
             if idx >= f.params.len() {
                 return Err(Diagnostic::at(
                     Code::WrongArgCount,
