@@ -1,5 +1,8 @@
 //! IPv4 functions over string columns: `parse_ipv4`, `ipv4_is_private`,
-//! `ipv4_is_in_range`, `ipv4_is_match`, `has_any_ipv4_prefix`.
+//! `ipv4_is_in_range`, `ipv4_is_in_any_range`, `ipv4_is_match`,
+//! `ipv4_compare`, `ipv4_netmask_suffix`, `format_ipv4`, `format_ipv4_mask`,
+//! `ipv4_range_to_cidr_list`, `has_ipv4`, `has_any_ipv4`,
+//! `has_any_ipv4_prefix`.
 //!
 //! An address is dotted decimal (`a.b.c.d`, each part 0..255) with an
 //! optional IP-prefix (`/n`, 0..32) that masks it (parse-ipv4-function.md:
@@ -18,7 +21,7 @@ use crate::columnar::{Args, Col, Read};
 use crate::dynamic::arrays::array_elements;
 use crate::dynamic::unquote;
 use crate::udf::KernelUdf;
-use datafusion::arrow::array::{ArrayRef, BooleanBuilder, Int64Builder};
+use datafusion::arrow::array::{ArrayRef, BooleanBuilder, Int64Builder, StringBuilder};
 use datafusion::arrow::datatypes::DataType;
 use datafusion::common::Result;
 use datafusion::logical_expr::{Expr, ScalarUDF};
@@ -223,7 +226,199 @@ fn has_any_prefix_kernel(a: &Args) -> Result<ArrayRef> {
     })
 }
 
+/// `ipv4_compare`: the order of the two addresses under the shorter of
+/// their prefixes and the optional prefix argument (0..32).
+fn compare_kernel(a: &Args) -> Result<ArrayRef> {
+    let mut out = Int64Builder::with_capacity(a.rows);
+    for i in 0..a.rows {
+        out.append_option(compare_at(a, i));
+    }
+    Ok(Arc::new(out.finish()))
+}
+
+/// -1, 0 or 1 as `x` is below, equal to or above `y` under the mask.
+pub fn compare(x: (u32, u32), y: (u32, u32), prefix: u32) -> i64 {
+    let m = mask(x.1.min(y.1).min(prefix));
+    match (x.0 & m).cmp(&(y.0 & m)) {
+        std::cmp::Ordering::Less => -1,
+        std::cmp::Ordering::Equal => 0,
+        std::cmp::Ordering::Greater => 1,
+    }
+}
+
+fn compare_at(a: &Args, i: usize) -> Option<i64> {
+    let x = ip_at(&a.cols[0], i)?;
+    let y = ip_at(&a.cols[1], i)?;
+    Some(compare(x, y, prefix_arg_at(a, 2, i)?))
+}
+
+/// The ranges of a JSON array of strings; `None` for an element that is
+/// not a valid address (or not a string).
+fn ranges_of(json: &str) -> Vec<Option<(u32, u32)>> {
+    array_elements(json)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|el| unquote(el).and_then(|s| parse_ipv4(&s)))
+        .collect()
+}
+
+/// True when `ip` is in one of the ranges; otherwise null when a range
+/// does not parse, else false.
+pub fn in_any_range(ip: (u32, u32), ranges: &[Option<(u32, u32)>]) -> Option<bool> {
+    let mut bad = false;
+    for r in ranges {
+        match r {
+            Some(r) if is_match((ip.0, 32), *r, 32) => return Some(true),
+            Some(_) => {}
+            None => bad = true,
+        }
+    }
+    (!bad).then_some(false)
+}
+
+fn in_any_range_kernel(a: &Args) -> Result<ArrayRef> {
+    let constant = match &a.cols[1] {
+        Col::Scalar(_) => Some(ranges_of(a.cols[1].str(0).unwrap_or("[]"))),
+        _ => None,
+    };
+    bool_kernel(a, |i| {
+        let ip = ip_at(&a.cols[0], i)?;
+        match &constant {
+            Some(r) => in_any_range(ip, r),
+            None => in_any_range(ip, &ranges_of(a.cols[1].str(i)?)),
+        }
+    })
+}
+
+fn netmask_suffix_kernel(a: &Args) -> Result<ArrayRef> {
+    let mut out = Int64Builder::with_capacity(a.rows);
+    for i in 0..a.rows {
+        out.append_option(ip_at(&a.cols[0], i).map(|(_, bits)| i64::from(bits)));
+    }
+    Ok(Arc::new(out.finish()))
+}
+
+/// Dotted-decimal text of an address.
+pub fn dotted(v: u32) -> String {
+    let [a, b, c, d] = v.to_be_bytes();
+    format!("{a}.{b}.{c}.{d}")
+}
+
+/// `format_ipv4(ip, prefix)` / `format_ipv4_mask(ip, prefix)`: the address
+/// masked by the shorter prefix, with `/n` for the mask form; "" when the
+/// address or the prefix (0..32) is invalid.
+fn format_kernel(a: &Args, numeric: bool, with_mask: bool) -> Result<ArrayRef> {
+    let mut out = StringBuilder::with_capacity(a.rows, a.rows * 18);
+    for i in 0..a.rows {
+        let ip = if numeric {
+            a.cols[0]
+                .i64(i)
+                .and_then(|v| u32::try_from(v).ok())
+                .map(|v| (v, 32))
+        } else {
+            ip_at(&a.cols[0], i)
+        };
+        let text = ip.zip(prefix_arg_at(a, 1, i)).map(|((v, own), p)| {
+            let bits = own.min(p);
+            let s = dotted(v & mask(bits));
+            if with_mask { format!("{s}/{bits}") } else { s }
+        });
+        out.append_value(text.as_deref().unwrap_or(""));
+    }
+    Ok(Arc::new(out.finish()))
+}
+
+fn prefix_arg_at(a: &Args, col: usize, i: usize) -> Option<u32> {
+    match a.cols.get(col) {
+        Some(c) => u32::try_from(c.i64(i)?).ok().filter(|p| *p <= 32),
+        None => Some(32),
+    }
+}
+
+fn format_kernel_s(a: &Args) -> Result<ArrayRef> {
+    format_kernel(a, false, false)
+}
+fn format_kernel_n(a: &Args) -> Result<ArrayRef> {
+    format_kernel(a, true, false)
+}
+fn format_mask_kernel_s(a: &Args) -> Result<ArrayRef> {
+    format_kernel(a, false, true)
+}
+fn format_mask_kernel_n(a: &Args) -> Result<ArrayRef> {
+    format_kernel(a, true, true)
+}
+
+/// The fewest CIDR blocks covering `start..=end`, in address order.
+pub fn range_to_cidrs(start: u32, end: u32) -> Vec<String> {
+    let mut out = Vec::new();
+    let (mut cur, end) = (u64::from(start), u64::from(end));
+    while cur <= end {
+        // the largest aligned block at `cur` that fits before `end`
+        let mut size = if cur == 0 {
+            1u64 << 32
+        } else {
+            1u64 << cur.trailing_zeros().min(32)
+        };
+        while cur + size - 1 > end {
+            size >>= 1;
+        }
+        let bits = 32 - size.trailing_zeros();
+        out.push(format!("{}/{bits}", dotted(cur as u32)));
+        cur += size;
+    }
+    out
+}
+
+fn cidr_list_kernel(a: &Args) -> Result<ArrayRef> {
+    let mut out = StringBuilder::with_capacity(a.rows, a.rows * 24);
+    for i in 0..a.rows {
+        let s = ip_at(&a.cols[0], i);
+        let e = ip_at(&a.cols[1], i);
+        match s.zip(e) {
+            Some(((s, _), (e, _))) => {
+                let items: Vec<String> = if s <= e {
+                    range_to_cidrs(s, e)
+                        .into_iter()
+                        .map(|c| format!("\"{c}\""))
+                        .collect()
+                } else {
+                    Vec::new()
+                };
+                out.append_value(format!("[{}]", items.join(",")));
+            }
+            None => out.append_null(),
+        }
+    }
+    Ok(Arc::new(out.finish()))
+}
+
+/// `has_any_ipv4(text, ips)`: like `has_any_ipv4_prefix` with whole
+/// addresses only (a needle that is not a whole address never matches).
+fn has_any_kernel(a: &Args) -> Result<ArrayRef> {
+    let whole = |json: &str| -> Vec<Ipv4Prefix> {
+        prefixes_of(json).into_iter().filter(|p| p.whole).collect()
+    };
+    let constant = match &a.cols[1] {
+        Col::Scalar(_) => Some(whole(a.cols[1].str(0).unwrap_or("[]"))),
+        _ => None,
+    };
+    bool_kernel(a, |i| {
+        let text = a.cols[0].str(i).unwrap_or("");
+        let row_ips;
+        let ps = match &constant {
+            Some(p) => p,
+            None => {
+                row_ips = whole(a.cols[1].str(i).unwrap_or("[]"));
+                &row_ips
+            }
+        };
+        Some(ps.iter().any(|p| has_ipv4_prefix(text, p)))
+    })
+}
+
 const ONE: &[Read] = &[Read::Str];
+const NUM: &[Read] = &[Read::I64];
+const STR_NUM: &[Read] = &[Read::Str, Read::I64];
 const MATCH: &[Read] = &[Read::Str, Read::Str, Read::I64];
 
 fn udf(name: &str) -> Option<KernelUdf> {
@@ -250,6 +445,48 @@ fn udf(name: &str) -> Option<KernelUdf> {
             ONE,
             has_any_prefix_kernel,
         ),
+        "has_any_ipv4" => {
+            KernelUdf::new("kql_has_any_ipv4", DataType::Boolean, ONE, has_any_kernel)
+        }
+        "ipv4_compare" => {
+            KernelUdf::new("kql_ipv4_compare", DataType::Int64, MATCH, compare_kernel)
+        }
+        "ipv4_is_in_any_range" => KernelUdf::new(
+            "kql_ipv4_is_in_any_range",
+            DataType::Boolean,
+            ONE,
+            in_any_range_kernel,
+        ),
+        "ipv4_netmask_suffix" => KernelUdf::new(
+            "kql_ipv4_netmask_suffix",
+            DataType::Int64,
+            ONE,
+            netmask_suffix_kernel,
+        ),
+        "format_ipv4" => {
+            KernelUdf::new("kql_format_ipv4", DataType::Utf8, STR_NUM, format_kernel_s)
+        }
+        "format_ipv4_long" => {
+            KernelUdf::new("kql_format_ipv4_long", DataType::Utf8, NUM, format_kernel_n)
+        }
+        "format_ipv4_mask" => KernelUdf::new(
+            "kql_format_ipv4_mask",
+            DataType::Utf8,
+            STR_NUM,
+            format_mask_kernel_s,
+        ),
+        "format_ipv4_mask_long" => KernelUdf::new(
+            "kql_format_ipv4_mask_long",
+            DataType::Utf8,
+            NUM,
+            format_mask_kernel_n,
+        ),
+        "ipv4_range_to_cidr_list" => KernelUdf::new(
+            "kql_ipv4_range_to_cidr_list",
+            DataType::Utf8,
+            ONE,
+            cidr_list_kernel,
+        ),
         _ => return None,
     })
 }
@@ -261,10 +498,20 @@ pub const IPV4_FUNCTIONS: &[&str] = &[
     "ipv4_is_in_range",
     "ipv4_is_match",
     "has_any_ipv4_prefix",
+    "has_any_ipv4",
+    "ipv4_compare",
+    "ipv4_is_in_any_range",
+    "ipv4_netmask_suffix",
+    "format_ipv4",
+    "format_ipv4_long",
+    "format_ipv4_mask",
+    "format_ipv4_mask_long",
+    "ipv4_range_to_cidr_list",
 ];
 
-/// `kql_<name>(args)`: string arguments, `ipv4_is_match`'s prefix as
-/// Int64, `has_any_ipv4_prefix`'s prefixes as a JSON array.
+/// `kql_<name>(args)`: string arguments, prefixes as Int64,
+/// `has_any_ipv4[_prefix]`'s needles and `ipv4_is_in_any_range`'s ranges
+/// as a JSON array; `format_ipv4[_mask]_long` take the address as a long.
 pub fn ipv4_function_expr(name: &str, args: Vec<Expr>) -> Option<Expr> {
     udf(name).map(|u| u.call(args))
 }
@@ -347,5 +594,45 @@ mod tests {
         );
         let out: Vec<_> = out.as_boolean().iter().collect();
         assert_eq!(out, vec![Some(false), Some(false), Some(true)]);
+    }
+
+    #[test]
+    fn compare_ranges_cidrs_and_format() {
+        let ip = |s| parse_ipv4(s).unwrap();
+        assert_eq!(compare(ip("192.168.1.1"), ip("192.168.1.0"), 31), 0);
+        assert_eq!(compare(ip("10.0.0.1"), ip("10.0.0.2"), 32), -1);
+        let r = [parse_ipv4("10.0.0.0/8"), None];
+        assert_eq!(in_any_range(ip("10.1.1.1"), &r), Some(true));
+        assert_eq!(in_any_range(ip("11.1.1.1"), &r), None);
+        assert_eq!(in_any_range(ip("11.1.1.1"), &r[..1]), Some(false));
+        assert_eq!(
+            range_to_cidrs(ip("1.1.128.0").0, ip("1.1.140.255").0),
+            vec!["1.1.128.0/21", "1.1.136.0/22", "1.1.140.0/24"]
+        );
+        assert_eq!(range_to_cidrs(0, u32::MAX), vec!["0.0.0.0/0"]);
+        let out = invoke(
+            &udf("format_ipv4_mask").unwrap(),
+            vec![
+                str_col(vec![Some("192.168.1.1"), None, Some("")]),
+                i64_lit(24),
+            ],
+        );
+        assert_eq!(
+            strings(&out),
+            vec![
+                Some("192.168.1.0/24".to_string()),
+                Some(String::new()),
+                Some(String::new())
+            ]
+        );
+        let out = invoke(
+            &udf("ipv4_compare").unwrap(),
+            vec![
+                str_col(vec![Some("1.2.3.4"), None, Some("")]),
+                str_lit("1.2.3.4"),
+            ],
+        );
+        let out: Vec<_> = out.as_primitive::<Int64Type>().iter().collect();
+        assert_eq!(out, vec![Some(0), None, None]);
     }
 }

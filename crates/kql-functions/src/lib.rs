@@ -3,12 +3,16 @@
 
 pub mod aggregate;
 mod columnar;
+pub mod compress;
 pub mod datetime;
 pub mod dynamic;
 pub mod encoding;
 pub mod format;
+pub mod geo;
 pub mod ipv4;
+pub mod ipv6;
 pub mod math;
+pub mod misc;
 pub mod regex_fns;
 pub mod strings;
 pub mod tabular;
@@ -34,9 +38,13 @@ pub fn all_udfs() -> Vec<ScalarUDF> {
     udfs.extend(strings::text::all_text_udfs());
     udfs.extend(encoding::all_encoding_udfs());
     udfs.extend(ipv4::all_ipv4_udfs());
+    udfs.extend(ipv6::all_ipv6_udfs());
+    udfs.extend(compress::all_compress_udfs());
+    udfs.extend(misc::all_misc_udfs());
     udfs.extend(unixtime::all_unixtime_udfs());
     udfs.extend(datetime::all_datetime_udfs());
     udfs.extend(math::all_math_udfs());
     udfs.extend(todatetime::all_todatetime_udfs());
+    udfs.extend(geo::all_geo_udfs());
     udfs
 }

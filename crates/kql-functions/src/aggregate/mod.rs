@@ -3,10 +3,14 @@
 //! * [`make_list`]: `make_list` / `make_set` (and their `_if` forms, which
 //!   the binder builds by nulling the rows that fail the predicate).
 //! * [`ordered_list`]: `make_list` over a sorted input, in row order.
+//! * [`make_bag`]: `make_bag` / `make_bag_if` (the binder nulls the rows
+//!   that fail the predicate).
 
+pub mod make_bag;
 pub mod make_list;
 pub mod ordered_list;
 
+pub use make_bag::{MakeBagUdaf, make_bag_expr};
 pub use make_list::{MakeListUdaf, make_list_expr};
 pub use ordered_list::{OrderedListUdaf, ordered_list_expr};
 
@@ -31,5 +35,6 @@ pub fn all_udafs() -> Vec<AggregateUDF> {
         AggregateUDF::from(MakeListUdaf::new(false, make_list::MAX_SIZE)),
         AggregateUDF::from(MakeListUdaf::new(true, make_list::MAX_SIZE)),
         AggregateUDF::from(OrderedListUdaf::new(make_list::MAX_SIZE)),
+        AggregateUDF::from(MakeBagUdaf::new(make_bag::MAX_SIZE)),
     ]
 }

@@ -57,15 +57,10 @@ pub(crate) const AGGREGATES: &[&str] = &[
     "dcount_hll",
     "percentilew",
     "percentilesw",
-];
-
-/// Kusto aggregation functions kql does not implement yet: `summarize`
-/// names them as unsupported instead of calling them non-aggregates.
-pub(crate) const UNSUPPORTED_AGGREGATES: &[&str] = &[
     "stdevp",
     "variancep",
-    "variancepif",
     "stdevpif",
+    "variancepif",
     "covariance",
     "covariancep",
     "covarianceif",
@@ -74,6 +69,11 @@ pub(crate) const UNSUPPORTED_AGGREGATES: &[&str] = &[
     "binary_all_or",
     "binary_all_xor",
     "make_list_with_nulls",
+];
+
+/// Kusto aggregation functions kql does not implement yet: `summarize`
+/// names them as unsupported instead of calling them non-aggregates.
+pub(crate) const UNSUPPORTED_AGGREGATES: &[&str] = &[
     "percentiles_array",
     "percentilesw_array",
     "hll_if",
@@ -94,6 +94,7 @@ fn name_prefix(name: &str) -> &str {
         "make_list" | "makelist" | "make_list_if" => "list",
         "make_set" | "makeset" | "make_set_if" => "set",
         "take_any" | "any" => "any",
+        "make_bag" | "make_bag_if" => "bag",
         "count_distinct" => "count_distinct",
         other => other,
     }
@@ -105,12 +106,21 @@ fn name_prefix(name: &str) -> &str {
 /// `count_x`, `countif_`).
 pub(crate) fn default_name(call: &ast::Call) -> String {
     let prefix = name_prefix(&call.name.name);
-    let arg = match call.name.name.as_str() {
-        "countif" => None,
-        _ => call.args.first().and_then(|a| match &a.value.kind {
+    let arg_name = |i: usize| {
+        call.args.get(i).and_then(|a| match &a.value.kind {
             ExprKind::Name(id) => Some(id.name.clone()),
             _ => super::naming::derived_name(&a.value),
-        }),
+        })
+    };
+    let arg = match call.name.name.as_str() {
+        "countif" => None,
+        // covariance(x, y) → covariance_x_y (covariance-aggregation-function.md)
+        n if n.starts_with("covariance") => Some(format!(
+            "{}_{}",
+            arg_name(0).unwrap_or_default(),
+            arg_name(1).unwrap_or_default()
+        )),
+        _ => arg_name(0),
     };
     format!("{prefix}_{}", arg.unwrap_or_default())
 }
@@ -189,7 +199,8 @@ pub(crate) fn bind_aggregate(
                 KqlType::Long,
             ))
         }
-        "sum" | "sumif" | "avg" | "avgif" | "stdev" | "variance" | "stdevif" | "varianceif" => {
+        "sum" | "sumif" | "avg" | "avgif" | "stdev" | "variance" | "stdevif" | "varianceif"
+        | "stdevp" | "variancep" | "stdevpif" | "variancepif" => {
             let conditional = name.ends_with("if");
             args_exact(name, call, if conditional { 2 } else { 1 }, span)?;
             let v = arg(b, 0)?;
@@ -234,6 +245,11 @@ pub(crate) fn bind_aggregate(
                     coalesce(vec![agg::stddev(cast(x, DataType::Float64)), lit(0.0f64)]),
                     KqlType::Real,
                 ),
+                // the population forms have no documented default: null over
+                // no values (summarize-operator.md, "Default values of
+                // aggregations" lists only the sample forms as 0)
+                "stdevp" => BExpr::new(agg::stddev_pop(cast(x, DataType::Float64)), KqlType::Real),
+                "variancep" => BExpr::new(agg::var_pop(cast(x, DataType::Float64)), KqlType::Real),
                 _ => BExpr::new(
                     coalesce(vec![
                         agg::var_sample(cast(x, DataType::Float64)),
@@ -293,6 +309,63 @@ pub(crate) fn bind_aggregate(
         "make_list" | "make_set" | "makelist" | "makeset" | "make_list_if" | "make_set_if" => {
             bind_make_list(b, call, row, span)
         }
+        "make_list_with_nulls" => bind_make_list_with_nulls(b, call, row, span),
+        "make_bag" | "make_bag_if" => bind_make_bag(b, call, row, span),
+        "covariance" | "covariancep" | "covarianceif" | "covariancepif" => {
+            let conditional = name.ends_with("if");
+            args_exact(name, call, if conditional { 3 } else { 2 }, span)?;
+            let mut xs = Vec::with_capacity(2);
+            for i in 0..2 {
+                let v = arg(b, i)?;
+                if !is_numeric(v.ty) {
+                    return Err(type_error(
+                        call.args[i].value.span,
+                        &format!("{name}() needs numbers, got {}", v.ty.as_str()),
+                    ));
+                }
+                xs.push(cast(v.expr, DataType::Float64));
+            }
+            if conditional {
+                let p = arg(b, 2)?;
+                let p = expect_bool(p, span, "the condition")?;
+                let keep = coalesce(vec![p.expr, lit(false)]);
+                xs = xs
+                    .into_iter()
+                    .map(|x| when(keep.clone(), x).end())
+                    .collect::<Result<_, _>>()
+                    .map_err(|e| Diagnostic::internal("bind", e))?;
+            }
+            let y = xs.pop().expect("two arguments");
+            let x = xs.pop().expect("two arguments");
+            let e = if name.starts_with("covariancep") {
+                agg::covar_pop(x, y)
+            } else {
+                agg::covar_samp(x, y)
+            };
+            Ok(BExpr::new(e, KqlType::Real))
+        }
+        "binary_all_and" | "binary_all_or" | "binary_all_xor" => {
+            args_exact(name, call, 1, span)?;
+            let v = arg(b, 0)?;
+            if !matches!(v.ty, KqlType::Int | KqlType::Long) {
+                return Err(type_error(
+                    call.args[0].value.span,
+                    &format!("{name}() needs a long, got {}", v.ty.as_str()),
+                ));
+            }
+            let x = cast(v.expr, DataType::Int64);
+            let e = match name {
+                "binary_all_and" => datafusion::functions_aggregate::expr_fn::bit_and(x),
+                "binary_all_or" => datafusion::functions_aggregate::expr_fn::bit_or(x),
+                _ => datafusion::functions_aggregate::expr_fn::bit_xor(x),
+            };
+            Ok(BExpr::new(e, KqlType::Long))
+        }
+        "arg_max" | "arg_min" => Err(Diagnostic::at(
+            Code::BadArgument,
+            span,
+            format!("{name}() returns several columns: use it directly as a `summarize` result"),
+        )),
         _ => Err(Diagnostic::at(
             Code::UnsupportedFunction,
             call.name.span,
@@ -362,6 +435,196 @@ fn bind_make_list(
     };
     Ok(BExpr::new(
         kql_functions::aggregate::make_list_expr(set, max, elem),
+        KqlType::Dynamic,
+    ))
+}
+
+/// `make_list_with_nulls(x)`: the group's values as a dynamic array, a null
+/// value as a JSON `null` element (make-list-with-nulls-aggregation-function.md).
+/// Kusto documents no `maxSize` argument: at most 1048576 elements.
+fn bind_make_list_with_nulls(
+    b: &mut Binder,
+    call: &ast::Call,
+    row: &[BoundColumn],
+    span: Span,
+) -> Result<BExpr, Diagnostic> {
+    use kql_functions::aggregate::make_list::MAX_SIZE;
+    args_exact("make_list_with_nulls", call, 1, span)?;
+    let v = b.bind_scalar(&call.args[0].value, row)?;
+    let elem = super::expr::cast_to(v, KqlType::Dynamic).expr;
+    let elem = coalesce(vec![elem, lit("null")]);
+    Ok(BExpr::new(
+        kql_functions::aggregate::make_list_expr(false, MAX_SIZE, elem),
+        KqlType::Dynamic,
+    ))
+}
+
+/// One result column of `arg_max` / `arg_min`: its default name (`None`:
+/// Kusto's `Column1`, ...) and its value.
+pub(crate) struct ArgColumn {
+    pub name: Option<String>,
+    pub value: BExpr,
+}
+
+/// `arg_max(ExprToMaximize, * | ExprToReturn [, ...])` and `arg_min(...)`
+/// (arg-max-aggregation-function.md, arg-min-aggregation-function.md): the
+/// row of the group that maximizes (minimizes) the first expression; its
+/// columns are that expression's, then the ones listed. `*` stands for every
+/// input column but the maximized one (when it is a plain column) and the
+/// ones in `skip` (the `by` columns, already in the output). Rows where the
+/// expression is null are taken only when every row's is (then the row is
+/// arbitrary, as the docs say).
+///
+/// All columns come from the same row: the aggregate is one `first_value`
+/// of a struct of them, ordered by the expression, and each column is a
+/// field of it.
+pub(crate) fn bind_arg_max(
+    b: &mut Binder,
+    call: &ast::Call,
+    row: &[BoundColumn],
+    skip: &[String],
+    span: Span,
+) -> Result<Vec<ArgColumn>, Diagnostic> {
+    use datafusion::functions::core::expr_fn::{get_field, named_struct};
+    let name = call.name.name.as_str();
+    if call.args.len() < 2 {
+        return Err(Diagnostic::at(
+            Code::WrongArgCount,
+            span,
+            format!("{name}() takes an expression and at least one expression to return (or *)"),
+        ));
+    }
+    if matches!(call.args[0].value.kind, ExprKind::Star) {
+        return Err(Diagnostic::at(
+            Code::BadArgument,
+            call.args[0].value.span,
+            format!(
+                "{name}()'s first argument is the expression to {}, not *",
+                if name == "arg_max" {
+                    "maximize"
+                } else {
+                    "minimize"
+                }
+            ),
+        ));
+    }
+    let key = b.bind_scalar(&call.args[0].value, row)?;
+    if key.ty == KqlType::Dynamic {
+        return Err(type_error(
+            call.args[0].value.span,
+            &format!("{name}() cannot order by dynamic values"),
+        ));
+    }
+    let key_column = match &call.args[0].value.kind {
+        ExprKind::Name(id) => Some(id.name.clone()),
+        _ => None,
+    };
+    let mut cols = vec![ArgColumn {
+        name: key_column
+            .clone()
+            .or_else(|| super::naming::derived_name(&call.args[0].value)),
+        value: key.clone(),
+    }];
+    for a in &call.args[1..] {
+        if matches!(a.value.kind, ExprKind::Star) {
+            for c in row {
+                if Some(&c.name) == key_column.as_ref() || skip.contains(&c.name) {
+                    continue;
+                }
+                cols.push(ArgColumn {
+                    name: Some(c.name.clone()),
+                    value: BExpr::new(super::expr::column_expr(&c.name), c.ty),
+                });
+            }
+            continue;
+        }
+        let v = b.bind_scalar(&a.value, row)?;
+        cols.push(ArgColumn {
+            name: match &a.value.kind {
+                ExprKind::Name(id) => Some(id.name.clone()),
+                _ => super::naming::derived_name(&a.value),
+            },
+            value: v,
+        });
+    }
+    let mut fields = Vec::with_capacity(cols.len() * 2);
+    for (i, c) in cols.iter().enumerate() {
+        fields.push(lit(format!("f{i}")));
+        fields.push(c.value.expr.clone());
+    }
+    let order = key.expr.sort(name == "arg_min", false);
+    let row_struct = agg::first_value(named_struct(fields), vec![order]);
+    for (i, c) in cols.iter_mut().enumerate() {
+        let field = get_field(row_struct.clone(), format!("f{i}"));
+        // strings are never null: an empty group's string columns are ""
+        let field = if c.value.ty == KqlType::String {
+            coalesce(vec![field, lit("")])
+        } else {
+            field
+        };
+        c.value = BExpr::new(field, c.value.ty);
+    }
+    Ok(cols)
+}
+
+/// `make_bag(bag [, maxSize])` / `make_bag_if(bag, p [, maxSize])`
+/// (make-bag-aggregation-function.md, make-bag-if-aggregation-function.md):
+/// the group's property bags merged into one; values that are not bags are
+/// ignored; `maxSize` (default and most 1048576) limits the keys.
+fn bind_make_bag(
+    b: &mut Binder,
+    call: &ast::Call,
+    row: &[BoundColumn],
+    span: Span,
+) -> Result<BExpr, Diagnostic> {
+    use kql_functions::aggregate::make_bag::MAX_SIZE;
+    let name = call.name.name.as_str();
+    let fixed = if name == "make_bag_if" { 2 } else { 1 };
+    if call.args.len() < fixed || call.args.len() > fixed + 1 {
+        return Err(Diagnostic::at(
+            Code::WrongArgCount,
+            span,
+            format!(
+                "{name}() takes {fixed} or {} arguments, got {}",
+                fixed + 1,
+                call.args.len()
+            ),
+        ));
+    }
+    let v = b.bind_scalar(&call.args[0].value, row)?;
+    if v.ty != KqlType::Dynamic {
+        return Err(type_error(
+            call.args[0].value.span,
+            &format!(
+                "{name}() needs a dynamic property bag, got {}",
+                v.ty.as_str()
+            ),
+        ));
+    }
+    let mut bag = v.expr;
+    if fixed == 2 {
+        let p = b.bind_scalar(&call.args[1].value, row)?;
+        bag = only_if(bag, p, call.args[1].value.span)?;
+    }
+    let max = match call.args.get(fixed) {
+        None => MAX_SIZE,
+        Some(a) => {
+            let m = b.bind_scalar(&a.value, row)?;
+            match m.literal {
+                Some(Literal::Int(n)) if n > 0 => n as usize,
+                Some(Literal::Long(n)) if n > 0 => usize::try_from(n).unwrap_or(MAX_SIZE),
+                _ => {
+                    return Err(Diagnostic::at(
+                        Code::BadArgument,
+                        a.value.span,
+                        format!("{name}()'s maxSize must be a positive constant integer"),
+                    ));
+                }
+            }
+        }
+    };
+    Ok(BExpr::new(
+        kql_functions::aggregate::make_bag_expr(max, bag),
         KqlType::Dynamic,
     ))
 }

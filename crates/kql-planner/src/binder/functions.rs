@@ -9,7 +9,9 @@ mod arrays;
 mod bags;
 mod control;
 mod datetime;
+mod geo;
 mod math;
+mod misc;
 mod net;
 mod regex;
 mod strings;
@@ -67,9 +69,10 @@ const SCALAR_FUNCTIONS: &[&str] = &[
 /// Real KQL functions that are recognised but not implemented yet (the
 /// function-library issue brings them).
 const KNOWN_UNSUPPORTED: &[&str] = &[
+    "gzip_compress_to_base64_string",
+    "zlib_compress_to_base64_string",
     "toguid",
     "todecimal",
-    "ipv4_compare",
     "parse_command_line",
     "parse_path",
     "format_bytes",
@@ -89,7 +92,9 @@ const LIBRARY: &[&[&str]] = &[
     bags::NAMES,
     control::NAMES,
     datetime::NAMES,
+    geo::NAMES,
     math::NAMES,
+    misc::NAMES,
     net::NAMES,
     regex::NAMES,
     strings::NAMES,
@@ -416,8 +421,10 @@ pub(crate) fn bind_function(
         _ if datetime::NAMES.contains(&name) => datetime::bind(b, name, call, row, span),
         _ if math::NAMES.contains(&name) => math::bind(b, name, call, row, span),
         _ if net::NAMES.contains(&name) => net::bind(b, name, call, row, span),
+        _ if misc::NAMES.contains(&name) => misc::bind(b, name, call, row, span),
         _ if regex::NAMES.contains(&name) => regex::bind(b, name, call, row, span),
         _ if strings::NAMES.contains(&name) => strings::bind(b, name, call, row, span),
+        _ if geo::NAMES.contains(&name) => geo::bind(b, name, call, row, span),
         _ => Err(unknown_function(name, call.name.span)),
     }
 }

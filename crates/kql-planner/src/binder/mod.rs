@@ -119,6 +119,9 @@ pub(crate) struct Binder<'a> {
     /// The catalog's in-memory tables this query made (materialized
     /// results, feeds, watchlists): materializing a scan of one is a no-op.
     pub memory_tables: HashSet<String>,
+    /// While binding a `summarize` result that wraps aggregates
+    /// (`round(avg(x), 2)`): the input row the aggregate calls inside read.
+    pub(crate) aggregate_row: Option<Vec<BoundColumn>>,
 }
 
 impl<'a> Binder<'a> {
@@ -129,6 +132,7 @@ impl<'a> Binder<'a> {
             scopes: vec![Scope::default()],
             call_depth: 0,
             memory_tables: HashSet::new(),
+            aggregate_row: None,
         }
     }
 

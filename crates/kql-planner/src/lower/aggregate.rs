@@ -123,6 +123,7 @@ pub(super) fn lower(
     let mut agg_exprs: Vec<Expr> = Vec::new();
     let mut post: Vec<Expr> = Vec::new();
     let mut needs_projection = false;
+    let mut shared: Vec<(Expr, String)> = Vec::new();
     for a in &aggregates {
         let (inner, name) = unalias(&a.expr);
         let name = name.unwrap_or("agg").to_string();
@@ -136,7 +137,17 @@ pub(super) fn lower(
             .clone()
             .transform_down(|e| {
                 if matches!(e, Expr::AggregateFunction(_)) {
+                    // the same aggregate twice (the fields of arg_max's row)
+                    // is computed once
+                    if let Some(internal) = shared.iter().find(|(a, _)| a == &e).map(|(_, n)| n) {
+                        return Ok(Transformed::new(
+                            column(internal),
+                            true,
+                            datafusion::common::tree_node::TreeNodeRecursion::Jump,
+                        ));
+                    }
                     let internal = format!("__kql_agg_{}", agg_exprs.len());
+                    shared.push((e.clone(), internal.clone()));
                     agg_exprs.push(e.alias(internal.clone()));
                     Ok(Transformed::new(
                         column(&internal),

@@ -6,12 +6,13 @@
 //! (`count_`, `sum_x`, ...). Null keys form their own group.
 
 use super::super::aggregates::{
-    UNSUPPORTED_AGGREGATES, bind_aggregate, default_name, is_aggregate,
+    UNSUPPORTED_AGGREGATES, bind_aggregate, bind_arg_max, default_name, is_aggregate,
 };
 use super::super::naming::{NameGen, derived_name, unique_name};
 use super::Binder;
 use crate::bound::{BExpr, BoundColumn, BoundOp, BoundTabular};
 use crate::types::KqlType;
+use datafusion::common::tree_node::TreeNode;
 use datafusion::functions_aggregate::expr_fn as agg;
 use datafusion::logical_expr::lit;
 use kql_syntax::ast::{ExprKind, Ident, NamedExpr};
@@ -42,36 +43,86 @@ pub(crate) fn bind(
         columns.push(BoundColumn::new(name.clone(), v.ty));
         keys.push(BExpr::new(v.expr.alias(name), v.ty));
     }
+    // the `by` columns `arg_max(x, *)` leaves out: plain columns kept as keys
+    let key_columns: Vec<String> = by
+        .iter()
+        .zip(&names)
+        .filter(|(item, name)| matches!(&item.expr.kind, ExprKind::Name(id) if &id.name == *name))
+        .map(|(_, name)| name.clone())
+        .collect();
     let mut aggs = Vec::new();
+    let mut push = |name: String, v: BExpr, names: &mut Vec<String>| {
+        names.push(name.clone());
+        columns.push(BoundColumn::new(name.clone(), v.ty));
+        aggs.push(BExpr::new(v.expr.alias(name), v.ty));
+    };
     for item in aggregates {
-        let ExprKind::Call(call) = &item.expr.kind else {
-            return Err(not_an_aggregate(item));
+        let call = match &item.expr.kind {
+            ExprKind::Call(call) if is_aggregate(&call.name.name) => Some(call),
+            ExprKind::Call(call) if UNSUPPORTED_AGGREGATES.contains(&call.name.name.as_str()) => {
+                return Err(Diagnostic::at(
+                    Code::UnsupportedFunction,
+                    call.name.span,
+                    format!(
+                        "the aggregation function {}() is not supported yet",
+                        call.name.name
+                    ),
+                ));
+            }
+            _ => None,
         };
-        if UNSUPPORTED_AGGREGATES.contains(&call.name.name.as_str()) {
-            return Err(Diagnostic::at(
-                Code::UnsupportedFunction,
-                call.name.span,
-                format!(
-                    "the aggregation function {}() is not supported yet",
-                    call.name.name
-                ),
-            ));
+        if let Some(call) = call
+            && matches!(call.name.name.as_str(), "arg_max" | "arg_min")
+        {
+            let cols = bind_arg_max(b, call, &input.columns, &key_columns, item.expr.span)?;
+            if item.names.len() > cols.len() {
+                return Err(Diagnostic::at(
+                    Code::BadArgument,
+                    item.span,
+                    format!(
+                        "{} names for the {} columns of {}()",
+                        item.names.len(),
+                        cols.len(),
+                        call.name.name
+                    ),
+                ));
+            }
+            for (i, c) in cols.into_iter().enumerate() {
+                let name = match item.names.get(i) {
+                    Some(n) => {
+                        if names.contains(&n.name) {
+                            return Err(super::duplicate_column(&n.name, item.span));
+                        }
+                        n.name.clone()
+                    }
+                    // a clash with an earlier column takes a suffix (x1, ...)
+                    None => match c.name {
+                        Some(d) => unique_name(d, |n| names.iter().any(|t| t == n)),
+                        None => names_gen.column(&|n| names.iter().any(|t| t == n)),
+                    },
+                };
+                push(name, c.value, &mut names);
+            }
+            continue;
         }
-        if !is_aggregate(&call.name.name) {
-            return Err(not_an_aggregate(item));
-        }
-        let v = bind_aggregate(b, call, &input.columns, item.expr.span)?;
+        let v = match call {
+            Some(call) => bind_aggregate(b, call, &input.columns, item.expr.span)?,
+            None => bind_around_aggregates(b, item, &input.columns)?,
+        };
         let name = match item.names.as_slice() {
             [n] => n.name.clone(),
-            [] => unique_name(default_name(call), |n| names.iter().any(|t| t == n)),
+            [] => match call {
+                Some(call) => unique_name(default_name(call), |n| names.iter().any(|t| t == n)),
+                None => derived_name(&item.expr)
+                    .map(|d| unique_name(d, |n| names.iter().any(|t| t == n)))
+                    .unwrap_or_else(|| names_gen.column(&|n| names.iter().any(|t| t == n))),
+            },
             many => return Err(multi_name(many)),
         };
         if names.contains(&name) {
             return Err(super::duplicate_column(&name, item.span));
         }
-        names.push(name.clone());
-        columns.push(BoundColumn::new(name.clone(), v.ty));
-        aggs.push(BExpr::new(v.expr.alias(name), v.ty));
+        push(name, v, &mut names);
     }
     Ok(BoundTabular {
         op: BoundOp::Aggregate {
@@ -83,11 +134,53 @@ pub(crate) fn bind(
     })
 }
 
+/// A `summarize` result that is an expression around aggregates
+/// (`round(avg(x), 2)`, `countif(a) * 100.0 / count()`): each aggregate call
+/// inside reads the input rows; the rest is computed per group after the
+/// aggregation (lowering splits the two). Anything outside the aggregate
+/// calls sees no input column.
+fn bind_around_aggregates(
+    b: &mut Binder,
+    item: &NamedExpr,
+    row: &[BoundColumn],
+) -> Result<BExpr, Diagnostic> {
+    let saved = b.aggregate_row.replace(row.to_vec());
+    let v = b.bind_scalar(&item.expr, &[]);
+    b.aggregate_row = saved;
+    let v = v.map_err(|d| {
+        if matches!(d.code, Code::UnknownColumn | Code::UnknownName)
+            && b.bind_scalar(&item.expr, row).is_ok()
+        {
+            // a plain row expression (`summarize x + 1`): no aggregate at all
+            not_an_aggregate(item)
+        } else if matches!(d.code, Code::UnknownColumn | Code::UnknownName) {
+            d.with_hint(
+                "outside its aggregation calls, a `summarize` result sees no input column: aggregate it, or group `by` it",
+            )
+        } else {
+            d
+        }
+    })?;
+    let has_aggregate = v
+        .expr
+        .exists(|e| {
+            Ok(matches!(
+                e,
+                datafusion::logical_expr::Expr::AggregateFunction(_)
+            ))
+        })
+        .unwrap_or(false);
+    if !has_aggregate {
+        return Err(not_an_aggregate(item));
+    }
+    Ok(v)
+}
+
 fn multi_name(many: &[Ident]) -> Diagnostic {
     Diagnostic::at(
         Code::UnsupportedFeature,
         many[0].span.to(many[many.len() - 1].span),
-        "several result names for one aggregate are not supported yet (arg_max/arg_min come with the function library)",
+        "only arg_max() and arg_min() results take several names",
     )
 }
 
@@ -95,7 +188,7 @@ fn not_an_aggregate(item: &NamedExpr) -> Diagnostic {
     Diagnostic::at(
         Code::BadArgument,
         item.expr.span,
-        "each `summarize` result must be an aggregation function call such as count(), sum(x), dcount(x)",
+        "each `summarize` result must be an aggregation function call such as count(), sum(x), dcount(x), or an expression of such calls",
     )
     .with_hint("compute other values with `extend` after the summarize")
 }

@@ -1,0 +1,294 @@
+//! Geospatial functions: the geohash, S2 and H3 cell families
+//! ([`cells`]) and the spherical metric functions ([`distance`]).
+//!
+//! Conventions (Kusto): longitude first, then latitude, in degrees;
+//! longitude valid in [-180, 180], latitude in [-90, 90]. Invalid input gives
+//! null (an empty string for string results). GeoJSON results are dynamic
+//! values (JSON text), `{"type":"Point","coordinates":[lng,lat]}` /
+//! `{"type":"Polygon","coordinates":[[[lng,lat],...]]}`.
+
+pub mod cells;
+pub mod distance;
+pub mod polygon;
+
+use crate::columnar::finish;
+use datafusion::arrow::array::{Array, ArrayRef, AsArray};
+use datafusion::arrow::compute::cast;
+use datafusion::arrow::datatypes::{DataType, Float64Type, Int64Type};
+use datafusion::common::Result;
+use datafusion::logical_expr::{
+    ColumnarValue, Expr, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, Volatility,
+};
+use std::fmt::Write;
+use std::hash::{Hash, Hasher};
+use std::sync::Arc;
+
+/// How a geo UDF reads one argument.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum In {
+    F64,
+    I64,
+    Str,
+}
+
+/// The arguments of one call, cast and expanded to `rows`.
+pub(crate) struct Cols {
+    arrays: Vec<ArrayRef>,
+    pub rows: usize,
+}
+
+impl Cols {
+    pub(crate) fn f64(&self, k: usize, i: usize) -> Option<f64> {
+        let a = self.arrays.get(k)?.as_primitive::<Float64Type>();
+        (!a.is_null(i)).then(|| a.value(i))
+    }
+    pub(crate) fn i64(&self, k: usize, i: usize) -> Option<i64> {
+        let a = self.arrays.get(k)?.as_primitive::<Int64Type>();
+        (!a.is_null(i)).then(|| a.value(i))
+    }
+    pub(crate) fn str(&self, k: usize, i: usize) -> Option<&str> {
+        let a = self.arrays.get(k)?.as_string::<i32>();
+        (!a.is_null(i)).then(|| a.value(i))
+    }
+    /// Whether argument `k` was given at all.
+    pub(crate) fn has(&self, k: usize) -> bool {
+        k < self.arrays.len()
+    }
+}
+
+pub(crate) type GeoKernel = fn(&Cols) -> Result<ArrayRef>;
+
+/// A geo row function: reads its arguments as `reads` says (the last entry
+/// repeats) and maps them to the result with `kernel`.
+pub struct GeoUdf {
+    name: &'static str,
+    signature: Signature,
+    ret: DataType,
+    reads: &'static [In],
+    kernel: GeoKernel,
+}
+
+impl std::fmt::Debug for GeoUdf {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GeoUdf").field("name", &self.name).finish()
+    }
+}
+
+impl PartialEq for GeoUdf {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name
+    }
+}
+
+impl Eq for GeoUdf {}
+
+impl Hash for GeoUdf {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.name.hash(state);
+    }
+}
+
+impl ScalarUDFImpl for GeoUdf {
+    fn name(&self) -> &str {
+        self.name
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, _: &[DataType]) -> Result<DataType> {
+        Ok(self.ret.clone())
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        let all_scalar = args
+            .args
+            .iter()
+            .all(|a| matches!(a, ColumnarValue::Scalar(_)));
+        let rows = if all_scalar { 1 } else { args.number_rows };
+        let arrays = args
+            .args
+            .iter()
+            .enumerate()
+            .map(|(k, a)| {
+                let target = match self.reads[k.min(self.reads.len() - 1)] {
+                    In::F64 => DataType::Float64,
+                    In::I64 => DataType::Int64,
+                    In::Str => DataType::Utf8,
+                };
+                let a = a.to_array(rows)?;
+                if a.data_type() == &target {
+                    Ok(a)
+                } else {
+                    Ok(cast(&a, &target)?)
+                }
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let out = (self.kernel)(&Cols { arrays, rows })?;
+        finish(out, all_scalar)
+    }
+}
+
+const DYN: DataType = DataType::Utf8;
+
+fn udf(name: &str) -> Option<GeoUdf> {
+    use In::*;
+    const PT: &[In] = &[F64, F64, I64];
+    const S: &[In] = &[Str, I64];
+    let (ret, reads, kernel): (DataType, &'static [In], GeoKernel) = match name {
+        "geo_point_to_geohash" => (DataType::Utf8, PT, cells::point_to_geohash),
+        "geo_geohash_to_central_point" => (DYN, S, cells::geohash_to_central_point),
+        "geo_geohash_to_polygon" => (DYN, S, cells::geohash_to_polygon),
+        "geo_geohash_neighbors" => (DYN, S, cells::geohash_neighbors),
+        "geo_point_to_s2cell" => (DataType::Utf8, PT, cells::point_to_s2cell),
+        "geo_s2cell_to_central_point" => (DYN, S, cells::s2cell_to_central_point),
+        "geo_s2cell_to_polygon" => (DYN, S, cells::s2cell_to_polygon),
+        "geo_s2cell_neighbors" => (DYN, S, cells::s2cell_neighbors),
+        "geo_point_to_h3cell" => (DataType::Utf8, PT, cells::point_to_h3cell),
+        "geo_h3cell_to_central_point" => (DYN, S, cells::h3cell_to_central_point),
+        "geo_h3cell_to_polygon" => (DYN, S, cells::h3cell_to_polygon),
+        "geo_h3cell_parent" => (DataType::Utf8, S, cells::h3cell_parent),
+        "geo_h3cell_children" => (DYN, S, cells::h3cell_children),
+        "geo_h3cell_level" => (DataType::Int32, S, cells::h3cell_level),
+        "geo_h3cell_neighbors" => (DYN, S, cells::h3cell_neighbors),
+        "geo_h3cell_rings" => (DYN, S, cells::h3cell_rings),
+        "geo_distance_2points" => (DataType::Float64, &[F64], distance::distance_2points),
+        "geo_point_in_circle" => (DataType::Boolean, &[F64], distance::point_in_circle),
+        "geo_azimuth" => (DataType::Float64, &[F64], distance::azimuth),
+        "geo_angle" => (DataType::Float64, &[F64], distance::angle),
+        "geo_line_length" => (DataType::Float64, &[Str], distance::line_length),
+        "geo_polygon_area" => (DataType::Float64, &[Str], polygon::polygon_area),
+        "geo_polygon_centroid" => (DYN, &[Str], polygon::polygon_centroid),
+        _ => return None,
+    };
+    Some(GeoUdf {
+        name: kql_name(name)?,
+        signature: Signature::variadic_any(Volatility::Immutable),
+        ret,
+        reads,
+        kernel,
+    })
+}
+
+/// The KQL functions of this module.
+pub const GEO_FUNCTIONS: &[&str] = &[
+    "geo_point_to_geohash",
+    "geo_geohash_to_central_point",
+    "geo_geohash_to_polygon",
+    "geo_geohash_neighbors",
+    "geo_point_to_s2cell",
+    "geo_s2cell_to_central_point",
+    "geo_s2cell_to_polygon",
+    "geo_s2cell_neighbors",
+    "geo_point_to_h3cell",
+    "geo_h3cell_to_central_point",
+    "geo_h3cell_to_polygon",
+    "geo_h3cell_parent",
+    "geo_h3cell_children",
+    "geo_h3cell_level",
+    "geo_h3cell_neighbors",
+    "geo_h3cell_rings",
+    "geo_distance_2points",
+    "geo_point_in_circle",
+    "geo_azimuth",
+    "geo_angle",
+    "geo_line_length",
+    "geo_polygon_area",
+    "geo_polygon_centroid",
+];
+
+/// The UDF name (`kql_` + the KQL name).
+fn kql_name(name: &str) -> Option<&'static str> {
+    const UDF_NAMES: &[&str] = &[
+        "kql_geo_point_to_geohash",
+        "kql_geo_geohash_to_central_point",
+        "kql_geo_geohash_to_polygon",
+        "kql_geo_geohash_neighbors",
+        "kql_geo_point_to_s2cell",
+        "kql_geo_s2cell_to_central_point",
+        "kql_geo_s2cell_to_polygon",
+        "kql_geo_s2cell_neighbors",
+        "kql_geo_point_to_h3cell",
+        "kql_geo_h3cell_to_central_point",
+        "kql_geo_h3cell_to_polygon",
+        "kql_geo_h3cell_parent",
+        "kql_geo_h3cell_children",
+        "kql_geo_h3cell_level",
+        "kql_geo_h3cell_neighbors",
+        "kql_geo_h3cell_rings",
+        "kql_geo_distance_2points",
+        "kql_geo_point_in_circle",
+        "kql_geo_azimuth",
+        "kql_geo_angle",
+        "kql_geo_line_length",
+        "kql_geo_polygon_area",
+        "kql_geo_polygon_centroid",
+    ];
+    UDF_NAMES.iter().copied().find(|u| &u[4..] == name)
+}
+
+/// The call of the UDF behind KQL function `name`, over arguments the
+/// binder has already checked (reals, integers, strings as the function
+/// reads them); `None` for a name this module does not implement.
+pub fn geo_function_expr(name: &str, args: Vec<Expr>) -> Option<Expr> {
+    udf(name).map(|u| Arc::new(ScalarUDF::from(u)).call(args))
+}
+
+pub(crate) fn all_geo_udfs() -> Vec<ScalarUDF> {
+    GEO_FUNCTIONS
+        .iter()
+        .filter_map(|n| udf(n))
+        .map(ScalarUDF::from)
+        .collect()
+}
+
+/// Whether (lng, lat) is a valid coordinate.
+pub(crate) fn valid_point(lng: f64, lat: f64) -> bool {
+    (-180.0..=180.0).contains(&lng) && (-90.0..=90.0).contains(&lat)
+}
+
+/// A number as JSON (shortest text that reads back the same value).
+pub(crate) fn push_num(out: &mut String, v: f64) {
+    let _ = write!(out, "{v}");
+}
+
+/// `{"type":"Point","coordinates":[lng,lat]}`.
+pub(crate) fn point_json(out: &mut String, lng: f64, lat: f64) {
+    out.push_str("{\"type\":\"Point\",\"coordinates\":[");
+    push_num(out, lng);
+    out.push(',');
+    push_num(out, lat);
+    out.push_str("]}");
+}
+
+/// `{"type":"Polygon","coordinates":[[[lng,lat],...]]}`, closing the ring
+/// (the first vertex repeated at the end).
+pub(crate) fn polygon_json(out: &mut String, ring: &[(f64, f64)]) {
+    out.push_str("{\"type\":\"Polygon\",\"coordinates\":[[");
+    for (k, &(lng, lat)) in ring.iter().chain(ring.first()).enumerate() {
+        if k > 0 {
+            out.push(',');
+        }
+        out.push('[');
+        push_num(out, lng);
+        out.push(',');
+        push_num(out, lat);
+        out.push(']');
+    }
+    out.push_str("]]}");
+}
+
+/// A JSON array of strings (tokens need no escaping).
+pub(crate) fn string_array_json<S: AsRef<str>>(out: &mut String, items: impl Iterator<Item = S>) {
+    out.push('[');
+    for (k, s) in items.enumerate() {
+        if k > 0 {
+            out.push(',');
+        }
+        out.push('"');
+        out.push_str(s.as_ref());
+        out.push('"');
+    }
+    out.push(']');
+}
