@@ -3,6 +3,7 @@
 //! `kql run [--archive DIR] [--now T] [--format F] [-o FILE] (-f FILE | QUERY)`
 //! `kql explain --stage ast|bound|logical|optimized|physical (-f FILE | QUERY)`
 //! `kql tables [--archive DIR]`
+//! `kql check [--format text|json] [--archive DIR] (FILE|DIR ... | --corpus JSONL)`
 //! `kql feeds [--feeds DIR] (RULE.yaml | -f FILE | QUERY)`
 //! `kql rule run [--archive DIR] [--now T] [--format table|json|ndjson] [--expect FILE] RULE.yaml|DIR`
 //! `kql diff [--ordered] RESULT EXPECTED`
@@ -42,6 +43,9 @@ enum Command {
     Explain(ExplainArgs),
     /// List the archive's tables with row counts and typed schemas.
     Tables(ArchiveArgs),
+    /// Parse and bind queries and rule YAML without data (bundled table
+    /// schemas; an --archive's own schemas override them) and report each.
+    Check(CheckArgs),
     /// List the externaldata URLs a rule or query reads and whether the
     /// local feed mirror has each.
     Feeds(FeedsArgs),
@@ -88,6 +92,31 @@ struct RuleRunArgs {
     rule: PathBuf,
 }
 
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum CheckFormat {
+    Text,
+    Json,
+}
+
+#[derive(Args)]
+struct CheckArgs {
+    /// Output: a line per query, or one JSON object per query and line.
+    #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
+    format: CheckFormat,
+    /// Take table schemas from this archive's Parquet files (in place of the
+    /// bundled ones of the same name).
+    #[arg(long, value_name = "DIR")]
+    archive: Option<PathBuf>,
+    /// A JSONL file of queries (`{"id": ..., "query": ...}` per line).
+    #[arg(long, value_name = "JSONL", conflicts_with = "paths")]
+    corpus: Option<PathBuf>,
+    #[command(flatten)]
+    workspace: WorkspaceArgs,
+    /// Query files (.kql, .csl, .txt), rule files (.yaml) or folders of them.
+    #[arg(value_name = "FILE|DIR", required_unless_present = "corpus")]
+    paths: Vec<PathBuf>,
+}
+
 #[derive(Args)]
 struct DiffArgs {
     /// Compare rows in order (default: as multisets, for unsorted results).
@@ -115,15 +144,23 @@ struct WorkspaceArgs {
     /// (default: the bundled functions/ folder).
     #[arg(long, value_name = "DIR")]
     functions: Option<PathBuf>,
+    /// The GeoIP database for geo_info_from_ip_address(): MaxMind GeoLite2
+    /// City CSVs or a geoip.csv (network,country,state,city,latitude,
+    /// longitude) (default: the geoip/ folder next to the bundled ones).
+    #[arg(long, value_name = "DIR")]
+    geoip: Option<PathBuf>,
 }
 
 impl WorkspaceArgs {
     fn load(&self) -> Result<std::sync::Arc<kql_engine::Workspace>, Failure> {
-        Ok(std::sync::Arc::new(kql_engine::Workspace::load(
-            self.feeds.as_deref(),
-            self.watchlists.as_deref(),
-            self.functions.as_deref(),
-        )?))
+        Ok(std::sync::Arc::new(
+            kql_engine::Workspace::load(
+                self.feeds.as_deref(),
+                self.watchlists.as_deref(),
+                self.functions.as_deref(),
+            )?
+            .with_geoip(self.geoip.as_deref())?,
+        ))
     }
 }
 
@@ -143,6 +180,33 @@ struct ArchiveArgs {
     /// (default: the bundled sample archive).
     #[arg(long, value_name = "DIR")]
     archive: Option<PathBuf>,
+    /// Cap the memory a query may use (e.g. 2G, 512M): sorts and
+    /// aggregations spill to temporary files instead of failing; a join's
+    /// smaller side must fit in memory. Default: no cap.
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    memory_limit: Option<usize>,
+}
+
+/// `2G`, `512M`, `64K`, `1.5GB`, or a plain number of bytes.
+fn parse_size(text: &str) -> Result<usize, String> {
+    let t = text.trim();
+    let upper = t.to_ascii_uppercase();
+    let digits = upper.trim_end_matches('B');
+    let (number, unit) = match digits.chars().last() {
+        Some('K') => (&digits[..digits.len() - 1], 1u64 << 10),
+        Some('M') => (&digits[..digits.len() - 1], 1 << 20),
+        Some('G') => (&digits[..digits.len() - 1], 1 << 30),
+        Some('T') => (&digits[..digits.len() - 1], 1 << 40),
+        _ => (digits, 1),
+    };
+    let n: f64 = number
+        .trim()
+        .parse()
+        .map_err(|_| format!("'{text}' is not a size; write e.g. 2G, 512M or 1073741824"))?;
+    if !n.is_finite() || n <= 0.0 {
+        return Err(format!("'{text}' is not a positive size"));
+    }
+    Ok((n * unit as f64) as usize)
 }
 
 #[derive(Args)]
@@ -177,6 +241,10 @@ struct RunArgs {
     /// optimize, physical, execute) to standard error.
     #[arg(long)]
     timings: bool,
+    /// When the text holds several queries separated by blank lines (as
+    /// files saved from Kusto's editors do), run only the N-th (1-based).
+    #[arg(long, value_name = "N")]
+    block: Option<usize>,
     #[command(flatten)]
     workspace: WorkspaceArgs,
     #[command(flatten)]
@@ -256,6 +324,7 @@ async fn dispatch(cli: Cli) -> Result<(), Failure> {
         Command::Run(args) => run(args).await,
         Command::Explain(args) => explain(args).await,
         Command::Tables(args) => tables(args),
+        Command::Check(args) => check(args),
         Command::Feeds(args) => feeds(args),
         Command::Rule(RuleCommand::Run(args)) => rule_run(args).await,
         Command::Diff(args) => diff(args),
@@ -307,6 +376,7 @@ fn session(
             .unwrap_or_else(kql_engine::sample_archive),
     );
     options.now_ns = now.map(parse_now).transpose()?;
+    options.memory_limit = archive.memory_limit;
     if let Some(w) = workspace {
         options.workspace = w.load()?;
     }
@@ -324,15 +394,64 @@ fn with_source(src: &str, origin: &str) -> impl Fn(Diagnostic) -> Failure {
     }
 }
 
+/// The queries of a text: the whole text, or its blank-line-separated
+/// blocks when it holds several (all, or the one `--block` names), each
+/// with the name its diagnostics are reported under.
+fn query_blocks(
+    src: &str,
+    origin: &str,
+    block: Option<usize>,
+) -> Result<Vec<(String, String)>, Failure> {
+    use kql_syntax::blocks::{Blocks, split_queries};
+    let blocks: Vec<(String, String)> = match split_queries(src) {
+        Blocks::One(_) => vec![(src.to_string(), origin.to_string())],
+        Blocks::Several(v) => {
+            eprintln!(
+                "note: {origin} holds {} queries separated by blank lines; {}",
+                v.len(),
+                match block {
+                    Some(n) => format!("running query {n} (--block {n})"),
+                    None => "running each in turn (--block N runs one)".to_string(),
+                }
+            );
+            v.iter()
+                .enumerate()
+                .map(|(i, (b, _))| (b.text.to_string(), format!("{origin}#{}", i + 1)))
+                .collect()
+        }
+    };
+    match block {
+        None => Ok(blocks),
+        Some(n) if n >= 1 && n <= blocks.len() => Ok(vec![blocks[n - 1].clone()]),
+        Some(n) => Err(Diagnostic::new(
+            Code::Io,
+            format!(
+                "--block {n}: {origin} holds {} query block(s)",
+                blocks.len()
+            ),
+        )
+        .with_hint("blocks are numbered from 1, in the order of the file")
+        .into()),
+    }
+}
+
 async fn run(args: RunArgs) -> Result<(), Failure> {
     let (src, origin) = read_query(&args.query)?;
     let session = session(&args.archive, args.now.as_deref(), Some(&args.workspace))?;
-    let (results, timings) = session
-        .run_timed(&src)
-        .await
-        .map_err(with_source(&src, &origin))?;
-    if args.timings {
-        eprintln!("timings: {timings}");
+    let mut results = Vec::new();
+    let blocks = query_blocks(&src, &origin, args.block)?;
+    let several = blocks.len() > 1;
+    for (text, name) in blocks {
+        let (r, timings) = session
+            .run_timed(&text)
+            .await
+            .map_err(with_source(&text, &name))?;
+        match (args.timings, several) {
+            (true, false) => eprintln!("timings: {timings}"),
+            (true, true) => eprintln!("timings ({name}): {timings}"),
+            _ => {}
+        }
+        results.extend(r);
     }
     let io_err = |e: std::io::Error| {
         Failure::from(Diagnostic::new(
@@ -407,6 +526,54 @@ fn tables(args: ArchiveArgs) -> Result<(), Failure> {
     match failed {
         Some(d) => Err(d.into()),
         None => Ok(()),
+    }
+}
+
+fn check(args: CheckArgs) -> Result<(), Failure> {
+    use kql_cli::check;
+    let workspace = args.workspace.load()?;
+    let archive_tables = match &args.archive {
+        None => Vec::new(),
+        Some(dir) => {
+            let s = KqlSession::open(SessionOptions::new(dir.clone()))?;
+            s.tables().into_iter().collect::<Result<Vec<_>, _>>()?
+        }
+    };
+    let now = chrono::Utc::now().timestamp_nanos_opt().unwrap_or_default();
+    let checker = kql_engine::check::Checker::new(workspace, archive_tables, now);
+    let items = match &args.corpus {
+        Some(path) => check::corpus_items(path)?,
+        None => check::path_items(&args.paths)?,
+    };
+    let verdicts = check::check_items(&checker, items);
+    let io_err =
+        |e: std::io::Error| Failure::from(Diagnostic::new(Code::Io, format!("cannot write: {e}")));
+    let mut out = std::io::stdout().lock();
+    for v in &verdicts {
+        match args.format {
+            CheckFormat::Json => writeln!(out, "{}", check::json_line(v)).map_err(io_err)?,
+            CheckFormat::Text => check::text_lines(v, &mut out).map_err(io_err)?,
+        }
+    }
+    out.flush().map_err(io_err)?;
+    let summary = check::Summary::of(&verdicts);
+    // The summary goes to stderr in JSON mode, so stdout stays JSON lines.
+    match args.format {
+        CheckFormat::Json => eprintln!("{}", summary.line()),
+        CheckFormat::Text => println!("{}", summary.line()),
+    }
+    if summary.ok == summary.queries {
+        Ok(())
+    } else {
+        Err(Diagnostic::new(
+            Code::ExecutionFailed,
+            format!(
+                "{} of {} queries do not bind",
+                summary.queries - summary.ok,
+                summary.queries
+            ),
+        )
+        .into())
     }
 }
 
@@ -488,7 +655,16 @@ async fn rule_run(args: RuleRunArgs) -> Result<(), Failure> {
     let mut failed: Option<Diagnostic> = None;
     for file in &files {
         let run = match rule::load_rule(file) {
-            Ok(r) => rule::run_rule(r, &archive, workspace.clone(), now_ns).await,
+            Ok(r) => {
+                rule::run_rule(
+                    r,
+                    &archive,
+                    workspace.clone(),
+                    now_ns,
+                    args.archive.memory_limit,
+                )
+                .await
+            }
             Err(d) => Err(d),
         };
         match run {

@@ -72,9 +72,11 @@ pub async fn run_rule(
     archive: &Path,
     workspace: Arc<Workspace>,
     now_ns: i64,
+    memory_limit: Option<usize>,
 ) -> Result<RuleRun, Diagnostic> {
     let mut options = SessionOptions::new(archive);
     options.now_ns = Some(now_ns);
+    options.memory_limit = memory_limit;
     options.workspace = workspace;
     options.lookback_ns = rule.query_period;
     let session = KqlSession::open(options)?;

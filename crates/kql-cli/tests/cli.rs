@@ -96,3 +96,25 @@ fn timings_go_to_stderr_and_leave_the_result_alone() {
         assert!(line.contains(&format!("{stage} ")), "{line}");
     }
 }
+
+#[test]
+fn a_file_of_blank_line_separated_queries_runs_each_or_one_block() {
+    let dir = std::env::temp_dir().join(format!("kql-blocks-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let f = dir.join("saved.kql");
+    std::fs::write(&f, "print a = 1\n\nprint b = 2\n| extend c = 3\n").expect("write");
+    let path = f.to_str().expect("utf-8 path");
+    let (code, out, err) = kql(&["run", "--format", "csv", "-f", path]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out, "a\n1\nb,c\n2,3\n");
+    assert!(
+        err.contains("holds 2 queries separated by blank lines"),
+        "{err}"
+    );
+    let (code, out, err) = kql(&["run", "--format", "csv", "--block", "2", "-f", path]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out, "b,c\n2,3\n");
+    let (code, _, err) = kql(&["run", "--block", "3", "-f", path]);
+    assert_eq!(code, 1);
+    assert!(err.contains("--block 3"), "{err}");
+}

@@ -347,6 +347,13 @@ impl Catalog for SessionCatalog {
             .map_err(|d| d.with_span(span))?;
         self.typed_to_memory(&format!("watchlist:{alias}"), typed, span, "watchlist")
     }
+
+    fn geoip(&self, span: Span) -> Result<Option<Arc<kql_functions::geoip::GeoIpDb>>, Diagnostic> {
+        self.workspace
+            .geoip_db()
+            .map(Some)
+            .map_err(|d| d.with_span(span))
+    }
 }
 
 /// Whether any expression of `plan` is volatile (`rand()`, …).

@@ -23,6 +23,10 @@ pub(crate) fn from_datafusion(e: DataFusionError) -> Diagnostic {
         DataFusionError::ResourcesExhausted(_) => Diagnostic::new(
             Code::ExecutionFailed,
             format!("the query ran out of memory: {text}"),
+        )
+        .with_hint(
+            "raise --memory-limit (sorts and aggregations spill to disk within it; a join's \
+             smaller side must fit), or narrow the query's time range",
         ),
         _ => Diagnostic::internal("execution", text),
     }

@@ -9,8 +9,10 @@
 
 pub mod archive;
 mod catalog;
+pub mod check;
 mod errors;
 pub mod feeds;
+pub mod geoip;
 mod provider;
 pub mod schemas;
 mod timings;
@@ -25,6 +27,9 @@ pub use workspace::{FunctionSource, Workspace};
 
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::execution::context::{SessionConfig, SessionContext};
+use datafusion::execution::disk_manager::{DiskManagerBuilder, DiskManagerMode};
+use datafusion::execution::memory_pool::FairSpillPool;
+use datafusion::execution::runtime_env::RuntimeEnvBuilder;
 use datafusion::execution::session_state::SessionState;
 use datafusion::logical_expr::LogicalPlan;
 use datafusion::physical_plan::{ExecutionPlan, collect, displayable};
@@ -49,6 +54,10 @@ pub struct SessionOptions {
     /// A scheduled rule's `queryPeriod` in nanoseconds: every archive table
     /// is limited to `TimeGenerated` in `[now - lookback, now]`.
     pub lookback_ns: Option<i64>,
+    /// The memory queries may use, in bytes; `None` = no limit. With a
+    /// limit, sorts and aggregations spill to temporary files instead of
+    /// failing; a join's build side stays in memory and must fit.
+    pub memory_limit: Option<usize>,
 }
 
 impl SessionOptions {
@@ -59,6 +68,7 @@ impl SessionOptions {
             target_partitions: None,
             workspace: Arc::new(Workspace::default()),
             lookback_ns: None,
+            memory_limit: None,
         }
     }
 }
@@ -115,7 +125,23 @@ impl KqlSession {
             // Our plans use Utf8 strings; do not switch file strings to views.
             parquet.schema_force_view_types = false;
         }
-        let ctx = SessionContext::new_with_config(config);
+        let mut runtime = RuntimeEnvBuilder::new();
+        if let Some(limit) = options.memory_limit {
+            runtime = runtime
+                .with_memory_pool(Arc::new(FairSpillPool::new(limit)))
+                .with_disk_manager_builder(
+                    DiskManagerBuilder::default().with_mode(DiskManagerMode::OsTmpDirectory),
+                );
+            // Each sort sets memory aside for merging its spill files (10 MB
+            // by default); a plan has several sorts, so keep that a small
+            // share of the limit.
+            config.options_mut().execution.sort_spill_reservation_bytes =
+                (limit / 16).clamp(1 << 20, 10 << 20);
+        }
+        let runtime = runtime
+            .build_arc()
+            .map_err(|e| Diagnostic::internal("open the session", e))?;
+        let ctx = SessionContext::new_with_config_rt(config, runtime);
         for udf in kql_functions::all_udfs() {
             ctx.register_udf(udf);
         }

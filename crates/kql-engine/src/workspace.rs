@@ -10,7 +10,7 @@ use kql_syntax::{Code, Diagnostic, Span};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 /// Maps a byte offset in a function body to a 1-based (line, column) in
 /// the file the body was read from.
@@ -53,7 +53,15 @@ pub struct Workspace {
     /// Function texts already parsed, so each is parsed once per workspace
     /// rather than at every query that calls it.
     parsed: Arc<Mutex<ParseCache>>,
+    /// The GeoIP database folder (see [`crate::geoip`]); `None` = the
+    /// `geoip/` folder next to the bundled ones.
+    pub geoip: Option<PathBuf>,
+    /// The GeoIP database, loaded at the first query that needs it.
+    geoip_db: Arc<OnceLock<GeoIpLoad>>,
 }
+
+/// The GeoIP folder's database: `None` when the folder has none.
+type GeoIpLoad = Result<Option<Arc<kql_functions::geoip::GeoIpDb>>, Diagnostic>;
 
 /// A function's identity for the parse cache: its file, name and text.
 type ParseKey = (String, String, String, String);
@@ -115,7 +123,63 @@ impl Workspace {
                     .unwrap_or(bundled_watchlists),
             ),
             parsed: Arc::default(),
+            geoip: None,
+            geoip_db: Arc::default(),
         })
+    }
+
+    /// Use `dir` as the GeoIP database folder (`--geoip DIR`); `None` keeps
+    /// the default `geoip/` folder.
+    pub fn with_geoip(mut self, dir: Option<&Path>) -> Result<Workspace, Diagnostic> {
+        if let Some(d) = dir {
+            if !d.is_dir() {
+                return Err(Diagnostic::new(
+                    Code::Io,
+                    format!("--geoip '{}' is not a folder", d.display()),
+                )
+                .with_hint("give --geoip an existing folder"));
+            }
+            self.geoip = Some(d.to_path_buf());
+            self.geoip_db = Arc::default();
+        }
+        Ok(self)
+    }
+
+    /// The GeoIP database folder in use.
+    pub fn geoip_dir(&self) -> PathBuf {
+        self.geoip.clone().unwrap_or_else(|| {
+            let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+            let root = manifest.parent().and_then(Path::parent).unwrap_or(manifest);
+            root.join("geoip")
+        })
+    }
+
+    /// The GeoIP database, loaded once; an error says what to supply.
+    pub fn geoip_db(&self) -> Result<Arc<kql_functions::geoip::GeoIpDb>, Diagnostic> {
+        let dir = self.geoip_dir();
+        let loaded = self.geoip_db.get_or_init(|| {
+            if !dir.is_dir() {
+                return Ok(None);
+            }
+            crate::geoip::load(&dir).map(|db| db.map(Arc::new))
+        });
+        match loaded {
+            Ok(Some(db)) => Ok(db.clone()),
+            Ok(None) => Err(Diagnostic::new(
+                Code::EnrichmentMissing,
+                format!(
+                    "geo_info_from_ip_address needs a GeoIP database: put the MaxMind GeoLite2 City CSVs \
+                     ({}, {}, {}) or a geoip.csv (network,country,state,city,latitude,longitude) in {} \
+                     or pass --geoip DIR",
+                    crate::geoip::MAXMIND_V4,
+                    crate::geoip::MAXMIND_V6,
+                    crate::geoip::MAXMIND_LOCATIONS,
+                    dir.display()
+                ),
+            )
+            .with_hint("kql has no built-in IP geolocation data; Kusto uses MaxMind GeoLite2 City")),
+            Err(e) => Err(e.clone()),
+        }
     }
 
     /// The feed mirror in use.

@@ -434,8 +434,19 @@ fn archive_note(suite: &Suite, skipped: usize) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn logic() {
     let suite = open_suite();
-    let files = slt_files(&logic_dir());
+    let mut files = slt_files(&logic_dir());
     assert!(!files.is_empty(), "no .slt files in testdata/logic");
+    // `KQL_LOGIC_FILTER=47_` runs only the files whose name contains it.
+    if let Ok(filter) = std::env::var("KQL_LOGIC_FILTER") {
+        files.retain(|f| {
+            f.file_name()
+                .is_some_and(|n| n.to_string_lossy().contains(&filter))
+        });
+        eprintln!(
+            "logic: KQL_LOGIC_FILTER={filter} keeps {} file(s)",
+            files.len()
+        );
+    }
     let mut outcome = Outcome::default();
     for f in &files {
         run_file(&suite, f, &mut outcome).await;

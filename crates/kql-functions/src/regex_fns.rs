@@ -14,6 +14,11 @@
 //!   `groups` is a JSON array of group numbers and names.
 //! * `kql_replace_regex(text, regex, rewrite)`: every match replaced; in
 //!   `rewrite`, `\0` is the whole match and `\1`.. the groups.
+//! * `kql_indexof_regex(text, regex, start, length, occurrence)`: the
+//!   character index of the `occurrence`-th match (matches do not overlap)
+//!   within `length` characters (-1: to the end) from `start`; -1 when there
+//!   is none (and for occurrence 0); null when start < 0, length < -1 or
+//!   occurrence < 0 (indexof-regex-function.md).
 
 use crate::columnar::{Args, Col, Read, fmt_err};
 use crate::dynamic::arrays::array_elements;
@@ -34,6 +39,7 @@ pub enum RegexFn {
     Extract,
     ExtractAll,
     ReplaceRegex,
+    IndexOfRegex,
 }
 
 impl RegexFn {
@@ -42,13 +48,14 @@ impl RegexFn {
             RegexFn::Extract => "kql_extract",
             RegexFn::ExtractAll => "kql_extract_all",
             RegexFn::ReplaceRegex => "kql_replace_regex",
+            RegexFn::IndexOfRegex => "kql_indexof_regex",
         }
     }
 
     /// The position of the pattern among the arguments.
     fn pattern_arg(self) -> usize {
         match self {
-            RegexFn::ReplaceRegex => 1,
+            RegexFn::ReplaceRegex | RegexFn::IndexOfRegex => 1,
             _ => 0,
         }
     }
@@ -174,12 +181,16 @@ impl ScalarUDFImpl for RegexUdf {
     }
 
     fn return_type(&self, _: &[DataType]) -> Result<DataType> {
-        Ok(DataType::Utf8)
+        Ok(match self.func {
+            RegexFn::IndexOfRegex => DataType::Int64,
+            _ => DataType::Utf8,
+        })
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
         let reads: &[Read] = match self.func {
             RegexFn::Extract => &[Read::Str, Read::I64, Read::Str],
+            RegexFn::IndexOfRegex => &[Read::Str, Read::Str, Read::I64],
             _ => &[Read::Str],
         };
         let a = Args::new(self.func.udf_name(), &args, reads)?;
@@ -187,6 +198,7 @@ impl ScalarUDFImpl for RegexUdf {
             RegexFn::Extract => self.extract(&a)?,
             RegexFn::ExtractAll => self.extract_all(&a)?,
             RegexFn::ReplaceRegex => self.replace(&a)?,
+            RegexFn::IndexOfRegex => self.index_of(&a)?,
         };
         a.finish(out)
     }
@@ -245,6 +257,22 @@ impl RegexUdf {
             } else {
                 out.append_null();
             }
+        }
+        Ok(Arc::new(out.finish()))
+    }
+
+    fn index_of(&self, a: &Args) -> Result<ArrayRef> {
+        let mut out = datafusion::arrow::array::Int64Builder::with_capacity(a.rows);
+        for i in 0..a.rows {
+            let arg = |k: usize, default: i64| a.cols.get(k).map_or(Some(default), |c| c.i64(i));
+            let re = regex_at(&self.cache, self.pattern_col(a), i)?;
+            let v = match (re, arg(2, 0), arg(3, -1), arg(4, 1)) {
+                (Some(re), Some(st), Some(len), Some(occ)) => {
+                    indexof_regex(a.cols[0].str(i).unwrap_or(""), &re, st, len, occ)
+                }
+                _ => None,
+            };
+            out.append_option(v);
         }
         Ok(Arc::new(out.finish()))
     }
@@ -340,18 +368,49 @@ pub fn rust_rewrite(rewrite: &str) -> String {
     out
 }
 
+/// `indexof_regex(s, re, start, length, occurrence)` in characters.
+pub fn indexof_regex(s: &str, re: &Regex, start: i64, length: i64, occurrence: i64) -> Option<i64> {
+    if start < 0 || length < -1 || occurrence < 0 {
+        return None;
+    }
+    if occurrence == 0 {
+        return Some(-1);
+    }
+    let n = s.chars().count() as i64;
+    if start > n {
+        return Some(-1);
+    }
+    let end = if length == -1 {
+        n
+    } else {
+        start.saturating_add(length).min(n)
+    };
+    let byte = |c: i64| s.char_indices().nth(c as usize).map_or(s.len(), |(b, _)| b);
+    let (b0, b1) = (byte(start), byte(end));
+    let Some(m) = re.find_iter(&s[b0..b1]).nth(occurrence as usize - 1) else {
+        return Some(-1);
+    };
+    Some(start + s[b0..b0 + m.start()].chars().count() as i64)
+}
+
 /// Every regex UDF (unprepared), for registration.
 pub(crate) fn all_regex_udfs() -> Vec<ScalarUDF> {
-    [RegexFn::Extract, RegexFn::ExtractAll, RegexFn::ReplaceRegex]
-        .into_iter()
-        .map(|f| ScalarUDF::from(RegexUdf::new(f, None)))
-        .collect()
+    [
+        RegexFn::Extract,
+        RegexFn::ExtractAll,
+        RegexFn::ReplaceRegex,
+        RegexFn::IndexOfRegex,
+    ]
+    .into_iter()
+    .map(|f| ScalarUDF::from(RegexUdf::new(f, None)))
+    .collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::udf::test_util::*;
+    use datafusion::arrow::array::AsArray;
 
     fn s(v: &str) -> Option<String> {
         Some(v.to_string())
@@ -416,6 +475,26 @@ mod tests {
             vec![str_lit(r"(\d+)"), str_col(vec![Some("abc"), None])],
         );
         assert!(is_null(&none, 0) && is_null(&none, 1));
+    }
+
+    #[test]
+    fn indexof_regex_documented() {
+        let re = |p: &str| Regex::new(p).unwrap();
+        assert_eq!(indexof_regex("abcabc", &re("a.c"), 0, -1, 1), Some(0));
+        assert_eq!(indexof_regex("abcabcdefg", &re("a.c"), 0, 9, 2), Some(3));
+        assert_eq!(indexof_regex("abcabc", &re("a.c"), 1, -1, 2), Some(-1));
+        assert_eq!(indexof_regex("ababaa", &re("a.a"), 0, -1, 2), Some(-1));
+        assert_eq!(indexof_regex("abcabc", &re("a|ab"), -1, -1, 1), None);
+        assert_eq!(indexof_regex("abc", &re("c"), 0, -2, 1), None);
+        assert_eq!(indexof_regex("abc", &re("c"), 0, -1, -1), None);
+        assert_eq!(indexof_regex("abc", &re("c"), 9, -1, 1), Some(-1));
+        assert_eq!(indexof_regex("éaéb", &re("b"), 1, -1, 1), Some(3));
+        assert_eq!(indexof_regex("", &re("x"), 0, -1, 1), Some(-1));
+        let u = RegexUdf::new(RegexFn::IndexOfRegex, Some("b+"));
+        let out = invoke(&u, vec![str_col(vec![Some("abb"), None]), str_lit("b+")]);
+        let out = out.as_primitive::<datafusion::arrow::datatypes::Int64Type>();
+        assert_eq!(out.value(0), 1);
+        assert_eq!(out.value(1), -1);
     }
 
     #[test]

@@ -146,6 +146,78 @@ pub enum BoundOp {
     RowNumber {
         input: Box<BoundTabular>,
     },
+    /// A serialized row set (`serialize`, or the input of the row-window
+    /// functions `row_number()`, `prev()`, ...): the input in its order, plus
+    /// one column per window of `windows` (the last columns of `columns`).
+    /// `order` is the sort the input's order comes from when it is still
+    /// expressible over the input's columns.
+    Window {
+        input: Box<BoundTabular>,
+        order: Vec<SortExpr>,
+        windows: Vec<WindowDef>,
+    },
+}
+
+/// One row-window column of a [`BoundOp::Window`]: `func` computed in the
+/// row order; `restart` (a bool expression, null = false) starts a new
+/// numbering / sum at the rows where it is true.
+#[derive(Debug, Clone)]
+pub struct WindowDef {
+    pub name: String,
+    pub func: WindowFunc,
+    pub restart: Option<Expr>,
+}
+
+impl fmt::Display for WindowFunc {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            WindowFunc::RowNumber { start } => write!(f, "row_number({start})"),
+            WindowFunc::Shift {
+                value,
+                offset,
+                default,
+            } => write!(f, "shift({value}, {offset}, {default})"),
+            WindowFunc::CumSum { value } => write!(f, "row_cumsum({value})"),
+            WindowFunc::RankMin { value } => write!(f, "row_rank_min({value})"),
+            WindowFunc::RankDense { value } => write!(f, "row_rank_dense({value})"),
+            WindowFunc::Session {
+                value,
+                max_from_first,
+                max_between,
+            } => write!(
+                f,
+                "row_window_session({value}, {max_from_first}, {max_between})"
+            ),
+        }
+    }
+}
+
+/// The row-window functions.
+#[derive(Debug, Clone)]
+pub enum WindowFunc {
+    /// `row_number(start)`: start, start + 1, ...
+    RowNumber { start: i64 },
+    /// `prev(value, offset, default)` (offset > 0 looks back) and
+    /// `next(...)` (offset < 0 looks forward).
+    Shift {
+        value: Expr,
+        offset: i64,
+        default: datafusion::common::ScalarValue,
+    },
+    /// `row_cumsum(value)`: the running sum.
+    CumSum { value: Expr },
+    /// `row_rank_min(value)`: the row number of the first row of the run of
+    /// equal values the row is in.
+    RankMin { value: Expr },
+    /// `row_rank_dense(value)`: the number of runs of equal values so far.
+    RankDense { value: Expr },
+    /// `row_window_session(value, max_from_first, max_between_neighbors)`:
+    /// the datetime the row's session started with (all three as Int64 ns).
+    Session {
+        value: Expr,
+        max_from_first: Expr,
+        max_between: Expr,
+    },
 }
 
 /// How a [`BoundOp::Join`] matches rows.
@@ -202,7 +274,8 @@ impl BoundTabular {
             | BoundOp::Parse { input, .. }
             | BoundOp::Expand { input, .. }
             | BoundOp::TopPerGroup { input, .. }
-            | BoundOp::RowNumber { input } => input.is_statically_empty(),
+            | BoundOp::RowNumber { input }
+            | BoundOp::Window { input, .. } => input.is_statically_empty(),
             // grouped: no group without rows (`count()` alone still gives one row)
             BoundOp::Aggregate { input, keys, .. } => {
                 !keys.is_empty() && input.is_statically_empty()
@@ -370,6 +443,31 @@ impl BoundTabular {
             }
             BoundOp::RowNumber { input } => {
                 writeln!(out, "{pad}RowNumber => [{cols}]")?;
+                input.write_tree(out, depth + 1)
+            }
+            BoundOp::Window {
+                input,
+                order,
+                windows,
+            } => {
+                let os = order
+                    .iter()
+                    .map(|k| k.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                let ws = windows
+                    .iter()
+                    .map(|w| {
+                        let restart = w
+                            .restart
+                            .as_ref()
+                            .map(|r| format!(" restart {r}"))
+                            .unwrap_or_default();
+                        format!("{}={}{restart}", w.name, w.func)
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                writeln!(out, "{pad}Window order [{os}] [{ws}] => [{cols}]")?;
                 input.write_tree(out, depth + 1)
             }
         }

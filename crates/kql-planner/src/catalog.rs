@@ -122,6 +122,14 @@ pub trait Catalog {
     ) -> Result<(String, Vec<BoundColumn>), Diagnostic> {
         Err(no_data(span, "`_GetWatchlist`"))
     }
+
+    /// The GeoIP database `geo_info_from_ip_address()` reads. `Ok(None)`
+    /// when binding without data (`kql check`): the call binds, and fails
+    /// if it is ever run. A catalog with data and no database returns the
+    /// error that says what to supply.
+    fn geoip(&self, span: Span) -> Result<Option<Arc<kql_functions::geoip::GeoIpDb>>, Diagnostic> {
+        Err(no_data(span, "`geo_info_from_ip_address`"))
+    }
 }
 
 /// A catalog over a fixed list of tables: for tests and for `check` without data.

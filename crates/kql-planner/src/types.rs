@@ -110,6 +110,12 @@ pub fn comparison_common(a: KqlType, b: KqlType) -> Option<KqlType> {
         (KqlType::Dynamic, KqlType::Int | KqlType::Long)
         | (KqlType::Int | KqlType::Long, KqlType::Dynamic) => Some(KqlType::Real),
         (KqlType::Dynamic, other) | (other, KqlType::Dynamic) => Some(other),
+        // A bool is the number 1 or 0 to a comparison (Kusto stores it so;
+        // its language service declares `bool == <scalar>`), so published
+        // `where IsPrivate == 1` means `where IsPrivate`.
+        (KqlType::Bool, KqlType::Int | KqlType::Long)
+        | (KqlType::Int | KqlType::Long, KqlType::Bool) => Some(KqlType::Long),
+        (KqlType::Bool, KqlType::Real) | (KqlType::Real, KqlType::Bool) => Some(KqlType::Real),
         _ => None,
     }
 }

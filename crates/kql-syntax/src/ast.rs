@@ -454,6 +454,9 @@ pub enum OpKind {
     ProjectKeep(Vec<ColumnPattern>),
     ProjectRename(Vec<RenamePair>),
     ProjectReorder(Vec<ReorderKey>),
+    /// `project-by-names spec, ...`: column names, dynamic arrays of names
+    /// or name patterns, evaluated when binding.
+    ProjectByNames(Vec<Expr>),
     Extend(Vec<NamedExpr>),
     Summarize {
         params: Vec<OpParam>,
@@ -556,10 +559,12 @@ pub enum OpKind {
         to: Option<Expr>,
         by: Vec<NamedExpr>,
     },
-    /// `evaluate [hints] plugin(args)`; an output schema `: (...)` is not kept.
+    /// `evaluate [hints] plugin(args) [: (col:type, ... [, *])]`; `schema`
+    /// is the output schema's columns and whether it has `*`.
     Evaluate {
         params: Vec<OpParam>,
         call: Expr,
+        schema: Option<(Vec<ColumnDecl>, bool)>,
     },
     /// `render chart [with (name = value, ...)]`; a list value (`ycolumns=a, b`)
     /// gives one `OpParam` per item. `raw` is the operator's whole text.
@@ -615,6 +620,9 @@ pub enum OpKind {
         urls: Vec<Expr>,
         params: Vec<OpParam>,
     },
+    /// `make-graph`, `graph-match`, `graph-shortest-paths`, `graph-to-table`,
+    /// `graph-mark-components` (see [`GraphOp`]).
+    Graph(GraphOp),
     /// `materialize(...)`-style or other operators the parser recognises by name
     /// only; `name` is the operator keyword, `raw` its text.
     Other {
@@ -646,4 +654,111 @@ pub enum ParsePart {
     Wildcard,
     /// `Name[:type]`
     Column { name: Ident, ty: Option<TypeName> },
+}
+
+// ---------------------------------------------------------------------------
+// Graph operators
+// ---------------------------------------------------------------------------
+
+/// A graph operator; `raw` is its whole text (for printers).
+#[derive(Debug, Clone, PartialEq)]
+pub struct GraphOp {
+    pub kind: GraphOpKind,
+    pub raw: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum GraphOpKind {
+    /// `make-graph Source --> Target [with_node_id=N | with T1 on Id1, T2 on Id2]
+    /// [partitioned-by Column (graph operators)]`
+    MakeGraph {
+        source: Ident,
+        target: Ident,
+        node_id: Option<Ident>,
+        /// `(nodes table, its id column)`
+        node_tables: Vec<(Expr, Ident)>,
+        /// The partition column and the graph operators applied to each
+        /// partition's graph (an [`ExprKind::ImplicitInput`] pipeline).
+        partition: Option<(Ident, Expr)>,
+    },
+    /// `graph-match` (`shortest: false`) or `graph-shortest-paths` (`true`).
+    Match {
+        shortest: bool,
+        /// `cycles=...` / `output=...`
+        params: Vec<GraphParam>,
+        pattern: Vec<GraphPath>,
+        predicate: Option<Expr>,
+        /// `None` when the `project` clause is missing.
+        project: Option<Vec<NamedExpr>>,
+    },
+    /// `graph-to-table nodes ..., edges ...`
+    ToTable(Vec<GraphTablePart>),
+    /// `graph-mark-components [kind=K] [with_component_id=C]`
+    MarkComponents { params: Vec<GraphParam> },
+}
+
+/// `name=value` of a graph operator (the value is a name: `cycles=none`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct GraphParam {
+    pub name: String,
+    pub value: Ident,
+    pub span: Span,
+}
+
+/// `nodes [as N] [with_node_id=C]` or `edges [with_source_id=S] [with_target_id=T] [as E]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GraphTablePart {
+    pub edges: bool,
+    pub name: Option<Ident>,
+    pub params: Vec<GraphParam>,
+    pub span: Span,
+}
+
+/// One sequence `(a)-[e]->(b)<--(c)`: `nodes.len() == edges.len() + 1`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GraphPath {
+    pub nodes: Vec<GraphNode>,
+    pub edges: Vec<GraphEdge>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct GraphNode {
+    /// `None` for `()`.
+    pub name: Option<Ident>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EdgeDirection {
+    /// `-->`, `-[e]->`
+    Right,
+    /// `<--`, `<-[e]-`
+    Left,
+    /// `--`, `-[e]-`
+    Any,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct GraphEdge {
+    pub name: Option<Ident>,
+    pub direction: EdgeDirection,
+    /// `*min..max` of a variable length edge.
+    pub range: Option<(u32, u32)>,
+    pub span: Span,
+}
+
+impl GraphOpKind {
+    /// The operator keyword.
+    pub fn name(&self) -> &'static str {
+        match self {
+            GraphOpKind::MakeGraph { .. } => "make-graph",
+            GraphOpKind::Match {
+                shortest: false, ..
+            } => "graph-match",
+            GraphOpKind::Match { shortest: true, .. } => "graph-shortest-paths",
+            GraphOpKind::ToTable(_) => "graph-to-table",
+            GraphOpKind::MarkComponents { .. } => "graph-mark-components",
+        }
+    }
 }

@@ -53,6 +53,12 @@ pub enum Code {
     RuleInvalid = 5010,
     /// A result file for `diff` that cannot be read.
     ResultUnreadable = 5011,
+    /// Data an enrichment function needs (a GeoIP database for
+    /// `geo_info_from_ip_address`, a `FileProfile` table) that the workspace
+    /// does not have.
+    EnrichmentMissing = 5012,
+    /// Enrichment data (a GeoIP CSV) that cannot be read.
+    EnrichmentUnreadable = 5013,
     // 9xxx internal
     Internal = 9001,
 }

@@ -16,6 +16,7 @@
 //! Downstream stages: kql-planner (bind, lower) → DataFusion → kql-cli (render).
 
 pub mod ast;
+pub mod blocks;
 pub mod diagnostic;
 mod parser;
 pub mod printer;

@@ -5,14 +5,28 @@
 //! * [`ordered_list`]: `make_list` over a sorted input, in row order.
 //! * [`make_bag`]: `make_bag` / `make_bag_if` (the binder nulls the rows
 //!   that fail the predicate).
+//! * [`percentiles`]: `percentile(s)`, `percentiles_array`, their weighted
+//!   forms, `tdigest` and `tdigest_merge` (exact nearest-rank percentiles).
+//! * [`buildschema`]: `buildschema` (the schema of dynamic values).
+//! * [`hll`]: `hll`, `hll_if`, `hll_merge` (an exact distinct set).
+//! * [`digest`]: the scalar functions over digests and hlls
+//!   (`percentile_tdigest`, `rank_tdigest`, `merge_tdigest`, `hll_merge`,
+//!   `dcount_hll`, ...).
 
+pub mod buildschema;
+pub mod digest;
+pub mod hll;
 pub mod make_bag;
 pub mod make_list;
 pub mod ordered_list;
+pub mod percentiles;
 
+pub use buildschema::{BuildSchemaUdaf, buildschema_expr};
+pub use hll::{HllUdaf, hll_expr};
 pub use make_bag::{MakeBagUdaf, make_bag_expr};
 pub use make_list::{MakeListUdaf, make_list_expr};
 pub use ordered_list::{OrderedListUdaf, ordered_list_expr};
+pub use percentiles::{PercentilesUdaf, percentiles_expr};
 
 use datafusion::logical_expr::{AggregateUDF, Expr};
 
@@ -36,5 +50,12 @@ pub fn all_udafs() -> Vec<AggregateUDF> {
         AggregateUDF::from(MakeListUdaf::new(true, make_list::MAX_SIZE)),
         AggregateUDF::from(OrderedListUdaf::new(make_list::MAX_SIZE)),
         AggregateUDF::from(MakeBagUdaf::new(make_bag::MAX_SIZE)),
+        AggregateUDF::from(BuildSchemaUdaf::default()),
+        AggregateUDF::from(HllUdaf::new(false, hll::DEFAULT_ACCURACY)),
+        AggregateUDF::from(HllUdaf::new(true, hll::DEFAULT_ACCURACY)),
+        AggregateUDF::from(PercentilesUdaf::new(
+            percentiles::Input::Digests,
+            percentiles::Output::Digest,
+        )),
     ]
 }

@@ -209,7 +209,7 @@ fn index_of_kernel(a: &Args) -> Result<ArrayRef> {
 }
 
 /// The order of two non-null elements for `array_sort_asc`.
-fn sort_cmp(x: &str, y: &str) -> Ordering {
+pub(crate) fn sort_cmp(x: &str, y: &str) -> Ordering {
     let rank = |v: &str| match kind(v) {
         Some(Kind::Number) => 0,
         Some(Kind::String) => 1,

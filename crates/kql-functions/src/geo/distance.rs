@@ -125,7 +125,7 @@ pub(crate) fn angle(c: &Cols) -> Result<ArrayRef> {
 
 /// The lines of a GeoJSON LineString / MultiLineString (each at least two
 /// valid points, no edge between antipodal points); `None` otherwise.
-fn lines(text: &str) -> Option<Vec<Vec<(f64, f64)>>> {
+pub(crate) fn lines(text: &str) -> Option<Vec<Vec<(f64, f64)>>> {
     let v: serde_json::Value = serde_json::from_str(text).ok()?;
     let coords = v.get("coordinates")?;
     let raw: Vec<&serde_json::Value> = match v.get("type")?.as_str()? {

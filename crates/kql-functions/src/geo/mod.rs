@@ -1,5 +1,8 @@
 //! Geospatial functions: the geohash, S2 and H3 cell families
-//! ([`cells`]) and the spherical metric functions ([`distance`]).
+//! ([`cells`]), the spherical metric functions ([`distance`]), polygon
+//! measures ([`polygon`]), the shape functions on lines and polygons
+//! ([`shapes`]), line intersections and unions ([`overlay`]), S2 polygon
+//! coverings ([`covering`]) and WKT input ([`wkt`]).
 //!
 //! Conventions (Kusto): longitude first, then latitude, in degrees;
 //! longitude valid in [-180, 180], latitude in [-90, 90]. Invalid input gives
@@ -8,8 +11,12 @@
 //! `{"type":"Polygon","coordinates":[[[lng,lat],...]]}`.
 
 pub mod cells;
+pub mod covering;
 pub mod distance;
+pub mod overlay;
 pub mod polygon;
+pub mod shapes;
+pub mod wkt;
 
 use crate::columnar::finish;
 use datafusion::arrow::array::{Array, ArrayRef, AsArray};
@@ -29,6 +36,7 @@ pub(crate) enum In {
     F64,
     I64,
     Str,
+    Bool,
 }
 
 /// The arguments of one call, cast and expanded to `rows`.
@@ -44,6 +52,10 @@ impl Cols {
     }
     pub(crate) fn i64(&self, k: usize, i: usize) -> Option<i64> {
         let a = self.arrays.get(k)?.as_primitive::<Int64Type>();
+        (!a.is_null(i)).then(|| a.value(i))
+    }
+    pub(crate) fn bool(&self, k: usize, i: usize) -> Option<bool> {
+        let a = self.arrays.get(k)?.as_boolean();
         (!a.is_null(i)).then(|| a.value(i))
     }
     pub(crate) fn str(&self, k: usize, i: usize) -> Option<&str> {
@@ -116,6 +128,7 @@ impl ScalarUDFImpl for GeoUdf {
                     In::F64 => DataType::Float64,
                     In::I64 => DataType::Int64,
                     In::Str => DataType::Utf8,
+                    In::Bool => DataType::Boolean,
                 };
                 let a = a.to_array(rows)?;
                 if a.data_type() == &target {
@@ -160,6 +173,48 @@ fn udf(name: &str) -> Option<GeoUdf> {
         "geo_line_length" => (DataType::Float64, &[Str], distance::line_length),
         "geo_polygon_area" => (DataType::Float64, &[Str], polygon::polygon_area),
         "geo_polygon_centroid" => (DYN, &[Str], polygon::polygon_centroid),
+        "geo_point_in_polygon" => (
+            DataType::Boolean,
+            &[F64, F64, Str],
+            shapes::point_in_polygon,
+        ),
+        "geo_polygon_perimeter" => (DataType::Float64, &[Str], shapes::polygon_perimeter),
+        "geo_line_centroid" => (DYN, &[Str], shapes::line_centroid),
+        "geo_distance_point_to_line" => (
+            DataType::Float64,
+            &[F64, F64, Str],
+            shapes::distance_point_to_line,
+        ),
+        "geo_distance_point_to_polygon" => (
+            DataType::Float64,
+            &[F64, F64, Str],
+            shapes::distance_point_to_polygon,
+        ),
+        "geo_closest_point_on_line" => (DYN, &[F64, F64, Str], shapes::closest_point_on_line),
+        "geo_closest_point_on_polygon" => (DYN, &[F64, F64, Str], shapes::closest_point_on_polygon),
+        "geo_line_interpolate_point" => (DYN, &[Str, F64], shapes::line_interpolate_point),
+        "geo_line_locate_point" => (
+            DataType::Float64,
+            &[Str, F64, F64],
+            shapes::line_locate_point,
+        ),
+        "geo_line_densify" => (DYN, &[Str, F64, Bool], shapes::line_densify),
+        "geo_polygon_densify" => (DYN, &[Str, F64, Bool], shapes::polygon_densify),
+        "geo_intersects_2lines" => (DataType::Boolean, &[Str], shapes::intersects_2lines),
+        "geo_intersects_2polygons" => (DataType::Boolean, &[Str], shapes::intersects_2polygons),
+        "geo_intersects_line_with_polygon" => (
+            DataType::Boolean,
+            &[Str],
+            shapes::intersects_line_with_polygon,
+        ),
+        "geo_from_wkt" => (DYN, &[Str], wkt::from_wkt),
+        "geo_intersection_2lines" => (DYN, &[Str], overlay::intersection_2lines),
+        "geo_intersection_2polygons" => (DYN, &[Str], overlay::intersection_2polygons),
+        "geo_union_lines_array" => (DYN, &[Str], overlay::union_lines_array),
+        "geo_polygon_to_s2cells" => (DYN, S, covering::polygon_to_s2cells),
+        "geo_intersection_line_with_polygon" => {
+            (DYN, &[Str], overlay::intersection_line_with_polygon)
+        }
         _ => return None,
     };
     Some(GeoUdf {
@@ -196,6 +251,26 @@ pub const GEO_FUNCTIONS: &[&str] = &[
     "geo_line_length",
     "geo_polygon_area",
     "geo_polygon_centroid",
+    "geo_point_in_polygon",
+    "geo_polygon_perimeter",
+    "geo_line_centroid",
+    "geo_distance_point_to_line",
+    "geo_distance_point_to_polygon",
+    "geo_closest_point_on_line",
+    "geo_closest_point_on_polygon",
+    "geo_line_interpolate_point",
+    "geo_line_locate_point",
+    "geo_line_densify",
+    "geo_polygon_densify",
+    "geo_intersects_2lines",
+    "geo_intersects_2polygons",
+    "geo_intersects_line_with_polygon",
+    "geo_from_wkt",
+    "geo_intersection_2lines",
+    "geo_intersection_2polygons",
+    "geo_union_lines_array",
+    "geo_polygon_to_s2cells",
+    "geo_intersection_line_with_polygon",
 ];
 
 /// The UDF name (`kql_` + the KQL name).
@@ -224,6 +299,26 @@ fn kql_name(name: &str) -> Option<&'static str> {
         "kql_geo_line_length",
         "kql_geo_polygon_area",
         "kql_geo_polygon_centroid",
+        "kql_geo_point_in_polygon",
+        "kql_geo_polygon_perimeter",
+        "kql_geo_line_centroid",
+        "kql_geo_distance_point_to_line",
+        "kql_geo_distance_point_to_polygon",
+        "kql_geo_closest_point_on_line",
+        "kql_geo_closest_point_on_polygon",
+        "kql_geo_line_interpolate_point",
+        "kql_geo_line_locate_point",
+        "kql_geo_line_densify",
+        "kql_geo_polygon_densify",
+        "kql_geo_intersects_2lines",
+        "kql_geo_intersects_2polygons",
+        "kql_geo_intersects_line_with_polygon",
+        "kql_geo_from_wkt",
+        "kql_geo_intersection_2lines",
+        "kql_geo_intersection_2polygons",
+        "kql_geo_union_lines_array",
+        "kql_geo_polygon_to_s2cells",
+        "kql_geo_intersection_line_with_polygon",
     ];
     UDF_NAMES.iter().copied().find(|u| &u[4..] == name)
 }

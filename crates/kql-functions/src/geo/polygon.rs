@@ -37,13 +37,13 @@ fn norm(a: V3) -> f64 {
 
 /// The signed area of the spherical triangle (positive when a, b, c turn
 /// counter-clockwise).
-fn triangle_area(a: V3, b: V3, c: V3) -> f64 {
+pub(crate) fn triangle_area(a: V3, b: V3, c: V3) -> f64 {
     2.0 * dot(a, cross(b, c)).atan2(1.0 + dot(a, b) + dot(b, c) + dot(c, a))
 }
 
 /// The first moment (area-weighted centroid vector) of the spherical
 /// triangle, signed like [`triangle_area`].
-fn triangle_moment(a: V3, b: V3, c: V3) -> V3 {
+pub(crate) fn triangle_moment(a: V3, b: V3, c: V3) -> V3 {
     let mut m = [0.0; 3];
     for (x, y) in [(a, b), (b, c), (c, a)] {
         let n = cross(x, y);
@@ -60,7 +60,7 @@ fn triangle_moment(a: V3, b: V3, c: V3) -> V3 {
 }
 
 /// Area (steradians) and moment of the region a ring bounds.
-fn ring_measure(ring: &[V3]) -> (f64, V3) {
+pub(crate) fn ring_measure(ring: &[V3]) -> (f64, V3) {
     let mut area = 0.0;
     let mut m = [0.0; 3];
     for k in 1..ring.len() - 1 {
@@ -83,7 +83,7 @@ fn ring_measure(ring: &[V3]) -> (f64, V3) {
 
 /// A ring: at least 4 entries, closed, valid coordinates, distinct
 /// vertices, no edge of 180 degrees. The closing vertex is dropped.
-fn ring(v: &serde_json::Value) -> Option<Vec<V3>> {
+pub(crate) fn ring(v: &serde_json::Value) -> Option<Vec<V3>> {
     let pts = v
         .as_array()?
         .iter()
@@ -112,8 +112,9 @@ fn ring(v: &serde_json::Value) -> Option<Vec<V3>> {
     Some(vs)
 }
 
-/// A polygon's area (steradians) and moment; `Err(())` for a MultiPolygon
-/// of several polygons (a union), `Ok(None)` for invalid input.
+/// A polygon's area (steradians) and moment; `Ok(None)` for invalid input.
+/// A MultiPolygon of several polygons measures their union; `Err(())` when
+/// that union is not supported (polygons sharing boundary stretches).
 fn polygon(text: &str) -> std::result::Result<Option<(f64, V3)>, ()> {
     let Ok(v) = serde_json::from_str::<serde_json::Value>(text) else {
         return Ok(None);
@@ -127,7 +128,12 @@ fn polygon(text: &str) -> std::result::Result<Option<(f64, V3)>, ()> {
         "MultiPolygon" => match coords.as_array().map(Vec::as_slice) {
             Some([one]) => one,
             Some([]) | None => return Ok(None),
-            Some(_) => return Err(()),
+            Some(_) => {
+                let Some(ps) = super::shapes::polygons(text) else {
+                    return Ok(None);
+                };
+                return super::overlay::union_measure(&ps).map(|u| u.map(|(a, m, _)| (a, m)));
+            }
         },
         _ => return Ok(None),
     };
@@ -154,7 +160,9 @@ fn polygon(text: &str) -> std::result::Result<Option<(f64, V3)>, ()> {
 }
 
 fn union_unsupported<T>(name: &str) -> Result<T> {
-    exec_err!("{name}(): a MultiPolygon of several polygons (their union) is not supported yet")
+    exec_err!(
+        "{name}(): a MultiPolygon of polygons sharing boundary stretches (their union) is not supported yet"
+    )
 }
 
 /// geo_polygon_area(polygon): square meters; null for an invalid polygon.

@@ -47,7 +47,28 @@ pub struct Matcher {
     left_edge: bool,
     right_edge: bool,
     finder: memmem::Finder<'static>,
+    /// The position of the needle's rarest byte (case-insensitive search).
+    rare: usize,
     buf: String,
+}
+
+/// How common a byte is in log text (lower = rarer): a rough ranking of
+/// English letters, then digits, with separators the most common.
+fn commonness(b: u8) -> u8 {
+    const LETTERS: &[u8] = b"zqjxkvbywgpfmucdlhrsnioate";
+    match b.to_ascii_lowercase() {
+        c @ b'a'..=b'z' => 10 + LETTERS.iter().position(|&l| l == c).unwrap_or(0) as u8,
+        b'0'..=b'9' => 30,
+        b' ' | b'.' | b'/' | b'\\' | b'-' | b'_' | b':' | b'=' | b',' | b'"' => 50,
+        _ => 5,
+    }
+}
+
+/// The index of the rarest byte of `needle` (the first of equals).
+fn rarest(needle: &[u8]) -> usize {
+    (0..needle.len())
+        .min_by_key(|&i| commonness(needle[i]))
+        .unwrap_or(0)
 }
 
 impl Matcher {
@@ -67,6 +88,7 @@ impl Matcher {
             .is_some_and(char::is_alphanumeric);
         let bytes = prepared.into_bytes();
         Matcher {
+            rare: rarest(&bytes),
             kind,
             case_sensitive,
             finder: memmem::Finder::new(&bytes).into_owned(),
@@ -137,16 +159,18 @@ impl Matcher {
         if hay.len() < n.len() {
             return None;
         }
-        let first = n[0];
+        // Scan for the needle's rarest byte (in either case) and check the
+        // needle around each hit: far fewer false starts than its first byte.
+        let k = self.rare;
+        let b = n[k];
         let last_start = hay.len() - n.len();
         let mut i = from;
         while i <= last_start {
-            // jump to the next byte equal to the needle's first byte in either case
-            let rest = &hay[i..=last_start];
-            let off = if first.is_ascii_alphabetic() {
-                memchr::memchr2(first, first.to_ascii_uppercase(), rest)
+            let rest = &hay[i + k..=last_start + k];
+            let off = if b.is_ascii_alphabetic() {
+                memchr::memchr2(b, b.to_ascii_uppercase(), rest)
             } else {
-                memchr::memchr(first, rest)
+                memchr::memchr(b, rest)
             }?;
             let p = i + off;
             if eq_at(hay, p, n, false) {

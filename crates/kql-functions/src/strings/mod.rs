@@ -2,14 +2,19 @@
 //! `kql_contains`, ... one UDF per (operator, case) pair, so plans say what
 //! they do. Each runs over a whole Arrow string array with the needle
 //! prepared once when it is a constant (the usual case). [`has_any`] is
-//! `has_any` over a whole needle list in one pass (Aho-Corasick).
+//! `has_any` over a whole needle list in one pass (Aho-Corasick);
+//! [`case_insensitive`] is `=~` / `in~` and [`regex_match`] `matches regex`.
 
+pub mod case_insensitive;
 pub mod has_any;
 mod matching;
+pub mod regex_match;
 pub mod text;
 
+pub use case_insensitive::{CaseInsensitiveUdf, equals_ci_expr, in_ci_expr};
 pub use has_any::{TermSet, has_any_expr, terms_json};
 pub use matching::{MatchKind, Matcher};
+pub use regex_match::{MatchesRegexUdf, matches_regex_expr};
 
 use datafusion::arrow::array::{Array, AsArray, BooleanBuilder};
 use datafusion::arrow::compute::cast;
@@ -68,6 +73,8 @@ pub fn all_string_match_udfs() -> Vec<ScalarUDF> {
         .flat_map(|k| [false, true].map(|cs| ScalarUDF::from(StringMatchUdf::new(*k, cs))))
         .collect();
     udfs.extend(has_any::all_has_any_udfs());
+    udfs.extend(case_insensitive::all_case_insensitive_udfs());
+    udfs.extend(regex_match::all_regex_match_udfs());
     udfs
 }
 

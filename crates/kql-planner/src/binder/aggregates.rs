@@ -7,6 +7,11 @@
 //! `dcount` is exact here (a distinct count), where Kusto estimates it with
 //! HyperLogLog: on small sets both agree; on large ones Kusto's answer may
 //! differ from ours by its documented error (about 1% at the default accuracy).
+//!
+//! Percentiles, `tdigest` and `hll` (and their merges) are bound in
+//! [`sketches`].
+
+mod sketches;
 
 use super::Binder;
 use super::operators::{expect_bool, type_error};
@@ -54,7 +59,6 @@ pub(crate) const AGGREGATES: &[&str] = &[
     "varianceif",
     "take_anyif",
     "make_bag_if",
-    "dcount_hll",
     "percentilew",
     "percentilesw",
     "stdevp",
@@ -69,20 +73,21 @@ pub(crate) const AGGREGATES: &[&str] = &[
     "binary_all_or",
     "binary_all_xor",
     "make_list_with_nulls",
-];
-
-/// Kusto aggregation functions kql does not implement yet: `summarize`
-/// names them as unsupported instead of calling them non-aggregates.
-pub(crate) const UNSUPPORTED_AGGREGATES: &[&str] = &[
     "percentiles_array",
     "percentilesw_array",
     "hll_if",
     "hll_merge",
     "tdigest_merge",
     "merge_tdigest",
+    "anyif",
+    "argmax",
+    "argmin",
     "buildschema",
-    "count_distinctif",
 ];
+
+/// Kusto aggregation functions kql does not implement yet: `summarize`
+/// names them as unsupported instead of calling them non-aggregates.
+pub(crate) const UNSUPPORTED_AGGREGATES: &[&str] = &["count_distinctif"];
 
 pub(crate) fn is_aggregate(name: &str) -> bool {
     AGGREGATES.contains(&name)
@@ -94,6 +99,8 @@ fn name_prefix(name: &str) -> &str {
         "make_list" | "makelist" | "make_list_if" => "list",
         "make_set" | "makeset" | "make_set_if" => "set",
         "take_any" | "any" => "any",
+        "take_anyif" | "anyif" => "anyif",
+        "buildschema" => "schema",
         "make_bag" | "make_bag_if" => "bag",
         "count_distinct" => "count_distinct",
         other => other,
@@ -105,6 +112,9 @@ fn name_prefix(name: &str) -> &str {
 /// `countif_` (summarize-operator.md: `count(x), countif(x > 0)` →
 /// `count_x`, `countif_`).
 pub(crate) fn default_name(call: &ast::Call) -> String {
+    if let Some(n) = sketches::default_name(call) {
+        return n;
+    }
     let prefix = name_prefix(&call.name.name);
     let arg_name = |i: usize| {
         call.args.get(i).and_then(|a| match &a.value.kind {
@@ -153,6 +163,9 @@ pub(crate) fn bind_aggregate(
 ) -> Result<BExpr, Diagnostic> {
     let name = call.name.name.as_str();
     let arg = |b: &mut Binder, i: usize| b.bind_scalar(&call.args[i].value, row);
+    if sketches::NAMES.contains(&name) {
+        return sketches::bind(b, call, row, span);
+    }
     match name {
         "count" => {
             if call.args.is_empty() || matches!(call.args[0].value.kind, ExprKind::Star) {
@@ -225,7 +238,7 @@ pub(crate) fn bind_aggregate(
             Ok(match base {
                 // sum, stdev and variance default to 0 when there is nothing to
                 // aggregate (summarize-operator.md, "Default values of
-                // aggregations"); avg stays null.
+                // aggregations"); avg is NaN (0 / 0, below).
                 "sum" => match ty {
                     KqlType::Int | KqlType::Long => {
                         BExpr::new(coalesce(vec![agg::sum(x), lit(0i64)]), KqlType::Long)
@@ -240,7 +253,12 @@ pub(crate) fn bind_aggregate(
                     KqlType::Real => BExpr::new(coalesce(vec![agg::sum(x), lit(0.0f64)]), ty),
                     _ => BExpr::new(agg::sum(x), ty),
                 },
-                "avg" => BExpr::new(agg::avg(cast(x, DataType::Float64)), KqlType::Real),
+                // "The result of avg_x(x) is NaN due to dividing by 0"
+                // (summarize-operator.md): over no value, avg is NaN
+                "avg" => BExpr::new(
+                    coalesce(vec![agg::avg(cast(x, DataType::Float64)), lit(f64::NAN)]),
+                    KqlType::Real,
+                ),
                 "stdev" => BExpr::new(
                     coalesce(vec![agg::stddev(cast(x, DataType::Float64)), lit(0.0f64)]),
                     KqlType::Real,
@@ -306,6 +324,30 @@ pub(crate) fn bind_aggregate(
             };
             Ok(BExpr::new(e, ty))
         }
+        "buildschema" => {
+            // buildschema-aggregation-function.md: `buildschema(value)` →
+            // `schema_value`, the minimal schema of the dynamic values
+            args_exact(name, call, 1, span)?;
+            let v = arg(b, 0)?;
+            if v.ty != KqlType::Dynamic {
+                return Err(type_error(
+                    call.args[0].value.span,
+                    &format!("buildschema() needs a dynamic value, got {}", v.ty.as_str()),
+                )
+                .with_hint("convert it first, e.g. buildschema(todynamic(x))"));
+            }
+            Ok(BExpr::new(
+                kql_functions::aggregate::buildschema_expr(v.expr),
+                KqlType::Dynamic,
+            ))
+        }
+        "take_anyif" | "anyif" => {
+            args_exact(name, call, 2, span)?;
+            let v = arg(b, 0)?;
+            let ty = v.ty;
+            let p = arg(b, 1)?;
+            bind_take_anyif(v, p, ty, span)
+        }
         "make_list" | "make_set" | "makelist" | "makeset" | "make_list_if" | "make_set_if" => {
             bind_make_list(b, call, row, span)
         }
@@ -361,7 +403,7 @@ pub(crate) fn bind_aggregate(
             };
             Ok(BExpr::new(e, KqlType::Long))
         }
-        "arg_max" | "arg_min" => Err(Diagnostic::at(
+        "arg_max" | "arg_min" | "argmax" | "argmin" => Err(Diagnostic::at(
             Code::BadArgument,
             span,
             format!("{name}() returns several columns: use it directly as a `summarize` result"),
@@ -372,6 +414,50 @@ pub(crate) fn bind_aggregate(
             format!("aggregation function '{name}()' is not supported yet"),
         )),
     }
+}
+
+/// `take_anyif(x, p)` / the deprecated `anyif(x, p)`
+/// (take-anyif-aggregation-function.md): the value of `x` in some row where
+/// `p` holds; null when it holds in none. A non-null (for strings,
+/// non-empty) value is preferred when there is one.
+fn bind_take_anyif(v: BExpr, p: BExpr, ty: KqlType, span: Span) -> Result<BExpr, Diagnostic> {
+    use datafusion::logical_expr::ExprFunctionExt;
+    use datafusion::logical_expr::expr::NullTreatment;
+    let mut x = only_if(v.expr, p, span)?;
+    if ty == KqlType::String {
+        x = datafusion::functions::core::expr_fn::nullif(x, lit(""));
+    }
+    let e = agg::first_value(x, vec![])
+        .null_treatment(NullTreatment::IgnoreNulls)
+        .build()
+        .map_err(|e| Diagnostic::internal("bind", e))?;
+    let e = if ty == KqlType::String {
+        coalesce(vec![e, lit("")])
+    } else {
+        e
+    };
+    Ok(BExpr::new(e, ty))
+}
+
+/// Whether a `summarize` result of this aggregate may be several columns
+/// (`arg_max`, `arg_min`, their deprecated `argmax` / `argmin`, and the
+/// percentiles: one column per percentile).
+pub(crate) fn is_multi_column(name: &str) -> bool {
+    matches!(name, "arg_max" | "arg_min" | "argmax" | "argmin") || sketches::is_multi_column(name)
+}
+
+/// The result columns of an aggregate of [`is_multi_column`].
+pub(crate) fn bind_columns(
+    b: &mut Binder,
+    call: &ast::Call,
+    row: &[BoundColumn],
+    skip: &[String],
+    span: Span,
+) -> Result<Vec<ArgColumn>, Diagnostic> {
+    if sketches::is_multi_column(&call.name.name) {
+        return sketches::bind_percentile_columns(b, call, row, span);
+    }
+    bind_arg_max(b, call, row, skip, span)
 }
 
 /// `make_list(x [, maxSize])`, `make_set(...)`, the deprecated `makelist` /
@@ -487,6 +573,8 @@ pub(crate) fn bind_arg_max(
 ) -> Result<Vec<ArgColumn>, Diagnostic> {
     use datafusion::functions::core::expr_fn::{get_field, named_struct};
     let name = call.name.name.as_str();
+    // the deprecated argmax / argmin are arg_max / arg_min
+    let minimize = matches!(name, "arg_min" | "argmin");
     if call.args.len() < 2 {
         return Err(Diagnostic::at(
             Code::WrongArgCount,
@@ -500,11 +588,7 @@ pub(crate) fn bind_arg_max(
             call.args[0].value.span,
             format!(
                 "{name}()'s first argument is the expression to {}, not *",
-                if name == "arg_max" {
-                    "maximize"
-                } else {
-                    "minimize"
-                }
+                if !minimize { "maximize" } else { "minimize" }
             ),
         ));
     }
@@ -552,7 +636,7 @@ pub(crate) fn bind_arg_max(
         fields.push(lit(format!("f{i}")));
         fields.push(c.value.expr.clone());
     }
-    let order = key.expr.sort(name == "arg_min", false);
+    let order = key.expr.sort(minimize, false);
     let row_struct = agg::first_value(named_struct(fields), vec![order]);
     for (i, c) in cols.iter_mut().enumerate() {
         let field = get_field(row_struct.clone(), format!("f{i}"));

@@ -54,6 +54,10 @@ pub(crate) fn bind_scalar(
             ))
         }
         ExprKind::Index { target, index } => {
+            // `array_sort_asc(a1, a2)[1]`: one of the sorted arrays
+            if let Some(v) = super::functions::bind_sorted_member(b, target, index, row)? {
+                return Ok(v);
+            }
             let t = bind_dynamic_target(b, target, row)?;
             let i = b.bind_scalar(index, row)?;
             let key = match i.ty {
@@ -237,7 +241,8 @@ fn bind_call(
         }
         b.aggregate_row = Some(input);
     }
-    if aggregates::is_aggregate(name) {
+    // merge_tdigest / hll_merge are scalar functions too outside `summarize`
+    if aggregates::is_aggregate(name) && !functions::is_known_scalar(name) {
         return Err(Diagnostic::at(
             Code::BadArgument,
             span,

@@ -5,16 +5,24 @@
 //! casts. Names not in the table are reported as unknown (with a "did you
 //! mean"), or as "not supported yet" when they are real KQL functions.
 
-mod arrays;
+pub(crate) mod arrays;
 mod bags;
 mod control;
+mod convert;
 mod datetime;
+mod digests;
+mod enrichment;
 mod geo;
 mod math;
 mod misc;
 mod net;
 mod regex;
+mod scalars;
+pub(crate) use scalars::{bind_sort_results, bind_sorted_member};
+mod schema;
+pub(crate) mod series;
 mod strings;
+pub(crate) mod window;
 
 use super::Binder;
 use super::expr::{cast_to, from_dynamic, to_string_expr};
@@ -69,21 +77,27 @@ const SCALAR_FUNCTIONS: &[&str] = &[
 /// Real KQL functions that are recognised but not implemented yet (the
 /// function-library issue brings them).
 const KNOWN_UNSUPPORTED: &[&str] = &[
+    // Geospatial constructive operations whose output layout (S2's vertex
+    // order, snapping and simplification) is not reproduced yet.
+    "geo_union_polygons_array",
+    "geo_line_simplify",
+    "geo_polygon_simplify",
+    "geo_simplify_polygons_array",
+    "geo_line_buffer",
+    "geo_point_buffer",
+    "geo_polygon_buffer",
+    "geo_polygon_to_h3cells",
     "gzip_compress_to_base64_string",
     "zlib_compress_to_base64_string",
-    "toguid",
-    "todecimal",
-    "parse_command_line",
-    "parse_path",
-    "format_bytes",
     "rand",
-    "new_guid",
     "toscalar",
-    "dcount_hll",
-    "hll_merge",
-    "row_number",
-    "prev",
-    "next",
+    "hash_combine",
+    "parse_version",
+    "parse_user_agent",
+    "series_periods_detect",
+    "series_periods_validate",
+    "series_fit_2lines",
+    "series_fit_2lines_dynamic",
 ];
 
 /// The function families bound in the `functions/` modules.
@@ -91,13 +105,20 @@ const LIBRARY: &[&[&str]] = &[
     arrays::NAMES,
     bags::NAMES,
     control::NAMES,
+    convert::NAMES,
     datetime::NAMES,
+    digests::NAMES,
+    enrichment::NAMES,
     geo::NAMES,
     math::NAMES,
     misc::NAMES,
     net::NAMES,
     regex::NAMES,
+    scalars::NAMES,
+    series::NAMES,
     strings::NAMES,
+    schema::NAMES,
+    window::NAMES,
 ];
 
 fn is_library(name: &str) -> bool {
@@ -264,7 +285,7 @@ pub(crate) fn bind_function(
             let mut a = bind_args(b)?;
             let c = expect_bool(a.remove(0), args[0].value.span, "iff() condition")?;
             let (t, f) = (a.remove(0), a.remove(0));
-            let ty = result_type(t.ty, f.ty).ok_or_else(|| {
+            let ty = branch_type(t.ty, f.ty).ok_or_else(|| {
                 type_error(
                     span,
                     &format!(
@@ -419,12 +440,19 @@ pub(crate) fn bind_function(
         _ if bags::NAMES.contains(&name) => bags::bind(b, name, call, row, span),
         _ if control::NAMES.contains(&name) => control::bind(b, name, call, row, span),
         _ if datetime::NAMES.contains(&name) => datetime::bind(b, name, call, row, span),
+        _ if digests::NAMES.contains(&name) => digests::bind(b, name, call, row, span),
+        _ if enrichment::NAMES.contains(&name) => enrichment::bind(b, name, call, row, span),
         _ if math::NAMES.contains(&name) => math::bind(b, name, call, row, span),
         _ if net::NAMES.contains(&name) => net::bind(b, name, call, row, span),
         _ if misc::NAMES.contains(&name) => misc::bind(b, name, call, row, span),
         _ if regex::NAMES.contains(&name) => regex::bind(b, name, call, row, span),
+        _ if convert::NAMES.contains(&name) => convert::bind(b, name, call, row, span),
+        _ if scalars::NAMES.contains(&name) => scalars::bind(b, name, call, row, span),
         _ if strings::NAMES.contains(&name) => strings::bind(b, name, call, row, span),
         _ if geo::NAMES.contains(&name) => geo::bind(b, name, call, row, span),
+        _ if series::NAMES.contains(&name) => series::bind(b, name, call, row, span),
+        _ if window::NAMES.contains(&name) => window::bind(b, name, call, row, span),
+        _ if schema::NAMES.contains(&name) => schema::bind(b, name, call, row, span),
         _ => Err(unknown_function(name, call.name.span)),
     }
 }
@@ -484,6 +512,18 @@ pub(crate) fn convert_string(text: Expr, to: KqlType) -> BExpr {
 }
 
 fn unknown_function(name: &str, span: Span) -> Diagnostic {
+    if matches!(
+        name,
+        "inner_nodes" | "node_degree_in" | "node_degree_out" | "labels" | "all" | "map"
+    ) {
+        return Diagnostic::at(
+            Code::BadArgument,
+            span,
+            format!(
+                "'{name}()' is a graph function: it is valid only in the `where` / `project` of graph-match or graph-shortest-paths"
+            ),
+        );
+    }
     if KNOWN_UNSUPPORTED.contains(&name) {
         return Diagnostic::at(
             Code::UnsupportedFunction,
@@ -514,6 +554,17 @@ pub(crate) fn result_type(a: KqlType, b: KqlType) -> Option<KqlType> {
         return Some(a);
     }
     numeric_common(a, b)
+}
+
+/// The result type of `iff` / `case` branches: their common type, where a
+/// dynamic branch takes the other branch's type (Kusto.Language's
+/// `CommonNonDynamic`: `iff(c, d.Value, "")` is a string, the dynamic
+/// value converted as `tostring()` would).
+pub(crate) fn branch_type(a: KqlType, b: KqlType) -> Option<KqlType> {
+    match (a, b) {
+        (KqlType::Dynamic, other) | (other, KqlType::Dynamic) => Some(other),
+        _ => result_type(a, b),
+    }
 }
 
 /// `now()`: one value for the whole query (the binder's option).

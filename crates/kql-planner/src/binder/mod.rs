@@ -16,6 +16,7 @@ mod eager;
 mod expr;
 pub(crate) mod fold;
 mod functions;
+mod graph;
 mod literal;
 mod naming;
 mod operators;
@@ -122,6 +123,10 @@ pub(crate) struct Binder<'a> {
     /// While binding a `summarize` result that wraps aggregates
     /// (`round(avg(x), 2)`): the input row the aggregate calls inside read.
     pub(crate) aggregate_row: Option<Vec<BoundColumn>>,
+    /// While binding an operator that may call row-window functions
+    /// (`row_number()`, `prev()`, ...): whether its input is serialized and
+    /// the window columns the calls asked for (`ops/serialize.rs`).
+    pub(crate) window: Option<functions::window::WindowScope>,
 }
 
 impl<'a> Binder<'a> {
@@ -133,6 +138,7 @@ impl<'a> Binder<'a> {
             call_depth: 0,
             memory_tables: HashSet::new(),
             aggregate_row: None,
+            window: None,
         }
     }
 
@@ -209,6 +215,10 @@ impl<'a> Binder<'a> {
                 "`declare query_parameters` is not supported yet",
             )
             .with_hint("replace the parameters with `let` statements")),
+            Statement::Query(e) if graph::names_only(e) => {
+                self.bind_tabular(e)?;
+                Ok(None)
+            }
             Statement::Query(e) => match self.bind_any(e)? {
                 Bound::Tabular(t) => Ok(Some(t)),
                 Bound::Scalar(_) => Err(Diagnostic::at(
@@ -284,6 +294,9 @@ impl<'a> Binder<'a> {
     /// Bind a tabular expression.
     pub(crate) fn bind_tabular(&mut self, e: &ast::Expr) -> Result<BoundTabular, Diagnostic> {
         match &e.kind {
+            ExprKind::Pipe { source, op } if matches!(op.kind, ast::OpKind::Graph(_)) => {
+                graph::bind(self, source, op)
+            }
             ExprKind::Pipe { source, op } => {
                 let input = self.bind_tabular(source)?;
                 ops::bind_operator(self, input, op)

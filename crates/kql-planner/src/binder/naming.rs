@@ -43,8 +43,21 @@ pub(crate) fn derived_name(e: &Expr) -> Option<String> {
                 "todynamic",
                 "bin_at",
             ];
+            // The functions over digests prefix their argument's name
+            // (dcount-hll-function.md: `dcount_hll(hllMerged)` →
+            // `dcount_hll_hllMerged`; percentile-tdigest-function.md and
+            // percentile-array-tdigest-function.md: `percentile_tdigest_<d>`).
+            const PREFIXES_NAME: &[(&str, &str)] = &[
+                ("dcount_hll", "dcount_hll"),
+                ("percentile_tdigest", "percentile_tdigest"),
+                ("percentiles_array_tdigest", "percentile_tdigest"),
+            ];
             if KEEPS_NAME.contains(&c.name.name.as_str()) {
                 c.args.first().and_then(|a| derived_name(&a.value))
+            } else if let Some((_, prefix)) = PREFIXES_NAME.iter().find(|(f, _)| *f == c.name.name)
+            {
+                let arg = c.args.first().and_then(|a| derived_name(&a.value))?;
+                Some(format!("{prefix}_{arg}"))
             } else {
                 None
             }

@@ -128,17 +128,17 @@ pub(crate) fn bind_binary(
         | BinaryOp::Gt
         | BinaryOp::GtEq => compare(op, l, r, span),
         BinaryOp::EqTilde | BinaryOp::NotEqTilde => {
+            // One vectorised kernel, no lower-cased copy of the column;
+            // false when a side is null, so `!~` is true there.
             let l = to_string_expr(l);
             let r = to_string_expr(r);
-            let o = if op == BinaryOp::EqTilde {
-                Operator::Eq
+            let eq = kql_functions::strings::equals_ci_expr(l.expr, r.expr);
+            let e = if op == BinaryOp::EqTilde {
+                eq
             } else {
-                Operator::NotEq
+                Expr::Not(Box::new(eq))
             };
-            Ok(BExpr::new(
-                binary_expr(lower(l.expr), o, lower(r.expr)),
-                KqlType::Bool,
-            ))
+            Ok(BExpr::new(e, KqlType::Bool))
         }
         BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul | BinaryOp::Div | BinaryOp::Mod => {
             arithmetic(op, l, r, span)
@@ -338,7 +338,25 @@ pub(crate) fn string_predicate(
                     "there is no negated `matches regex`; use not(x matches regex y)",
                 ));
             }
-            datafusion::functions::regex::expr_fn::regexp_like(hay.expr, needle.expr, None)
+            // A constant pattern is checked and compiled now, once.
+            let preset = match &needle.literal {
+                Some(Literal::String(p)) => {
+                    kql_functions::regex_fns::compile(p).map_err(|e| {
+                        Diagnostic::at(
+                            Code::BadArgument,
+                            span,
+                            format!(
+                                "invalid regular expression: {}",
+                                e.lines().last().unwrap_or("")
+                            ),
+                        )
+                        .with_hint("Kusto regexes use RE2 syntax")
+                    })?;
+                    Some(p.clone())
+                }
+                _ => None,
+            };
+            kql_functions::strings::matches_regex_expr(hay.expr, needle.expr, preset.as_deref())
         }
         StrOpKind::Like => Expr::Like(Like::new(
             false,
@@ -387,17 +405,23 @@ pub(crate) fn bind_in(
         && b.is_tabular(single)
     {
         let t = b.bind_tabular(single)?;
-        let [col] = t.columns.as_slice() else {
+        // A table of several columns is searched by its first column
+        // (in-operator.md: "If a tabular expression has multiple columns,
+        // the first column is used").
+        let Some(first) = t.columns.first().cloned() else {
             return Err(Diagnostic::at(
                 Code::BadArgument,
                 single.span,
-                format!(
-                    "the table on the right of `in` must have exactly one column; it has {}",
-                    t.columns.len()
-                ),
-            )
-            .with_hint("add `| project <column>` to the table expression"));
+                "the table on the right of `in` has no column",
+            ));
         };
+        let t = if t.columns.len() > 1 {
+            let e = BExpr::new(super::expr::column_expr(&first.name), first.ty);
+            super::ops::project_node(t, vec![(first.name.clone(), e)])
+        } else {
+            t
+        };
+        let col = &first;
         let common = comparison_common(l.ty, col.ty).ok_or_else(|| {
             type_error(
                 span,
@@ -438,33 +462,82 @@ pub(crate) fn bind_in(
         return Ok(BExpr::new(two_valued(sub, negated), KqlType::Bool));
     }
 
-    // Flatten constant dynamic arrays into their elements.
+    // Flatten constant dynamic arrays into their elements; a dynamic array
+    // known only at run time (a parameter, a column) is searched per row.
     let mut items: Vec<BExpr> = Vec::new();
+    let mut arrays: Vec<Expr> = Vec::new();
     for item in list {
         let v = b.bind_scalar(item, row)?;
         let v = super::eager::fold_if_constant(b, v, item.span)?;
         match &v.literal {
             Some(Literal::Dynamic(ast::DynamicLit::Array(elems))) => {
-                for el in elems {
-                    match dynamic_element_literal(el) {
-                        Some(lit_) => items.push(bind_literal(&lit_, item.span)?),
-                        None => {
-                            // nested arrays/objects/nulls never equal a scalar
-                        }
+                // Nested arrays are flattened: `x in (dynamic([1,[2,3]]))`
+                // is `x in (1,2,3)` (in-operator.md).
+                let mut scalars = Vec::new();
+                flatten_elements(elems, &mut scalars);
+                for lit_ in scalars {
+                    // An element of another kind (a number in a list of
+                    // strings) never equals x: skipped, as a dynamic
+                    // comparison would not match it.
+                    let el = bind_literal(&lit_, item.span)?;
+                    if ci || comparison_common(l.ty, el.ty).is_some() {
+                        items.push(el);
                     }
                 }
             }
             _ if v.ty == KqlType::Dynamic => {
-                return Err(Diagnostic::at(
-                    Code::UnsupportedFeature,
-                    item.span,
-                    "`in` over a non-constant dynamic array is not supported yet",
-                ));
+                if ci {
+                    return Err(Diagnostic::at(
+                        Code::UnsupportedFeature,
+                        item.span,
+                        "`in~` over a dynamic array known only at run time is not supported yet",
+                    )
+                    .with_hint("use `in` (case-sensitive), or tolower() both sides"));
+                }
+                arrays.push(v.expr);
             }
             _ => items.push(v),
         }
     }
-    in_items(l, items, negated, ci, span)
+    if arrays.is_empty() {
+        return in_items(l, items, negated, ci, span);
+    }
+    // x in (a, [runtime array], ...): any listed item equals x, or any
+    // element of an array does (the element compared as set_has_element
+    // compares: same JSON value).
+    let element = super::functions::arrays::element_json(l.clone());
+    let mut any = arrays
+        .into_iter()
+        .map(|a| {
+            let has = kql_functions::dynamic::array_ops::array_op_expr(
+                "set_has_element",
+                vec![a, element.clone()],
+            )
+            .ok_or_else(|| Diagnostic::internal("bind", "set_has_element is not registered"))?;
+            Ok(coalesce(vec![has, lit(false)]))
+        })
+        .collect::<Result<Vec<Expr>, Diagnostic>>()?;
+    if !items.is_empty() {
+        let listed = in_items(l, items, false, ci, span)?;
+        any.push(listed.expr);
+    }
+    let e = any
+        .into_iter()
+        .reduce(|a, b| binary_expr(a, Operator::Or, b))
+        .unwrap_or_else(|| lit(false));
+    let e = if negated { Expr::Not(Box::new(e)) } else { e };
+    Ok(BExpr::new(e, KqlType::Bool))
+}
+
+/// The scalar elements of a dynamic array, nested arrays flattened in
+/// order; objects and nulls never equal a scalar and are left out.
+fn flatten_elements(elems: &[ast::DynamicLit], out: &mut Vec<Literal>) {
+    for el in elems {
+        match el {
+            ast::DynamicLit::Array(inner) => flatten_elements(inner, out),
+            other => out.extend(dynamic_element_literal(other)),
+        }
+    }
 }
 
 /// Tables with at most this many rows on the right of `in` become an
@@ -499,11 +572,14 @@ fn in_items(
     if ci {
         common = KqlType::String;
     }
-    let mut lhs_expr = cast_to(l, common).expr;
-    let mut exprs: Vec<Expr> = items.into_iter().map(|i| cast_to(i, common).expr).collect();
+    let lhs_expr = cast_to(l, common).expr;
+    let exprs: Vec<Expr> = items.into_iter().map(|i| cast_to(i, common).expr).collect();
     if ci {
-        lhs_expr = lower(lhs_expr);
-        exprs = exprs.into_iter().map(lower).collect();
+        // One kernel: the constant items folded once, no lower-cased copy
+        // of the column; false for a null, so `!in~` is true there.
+        let e = kql_functions::strings::in_ci_expr(lhs_expr, exprs);
+        let e = if negated { Expr::Not(Box::new(e)) } else { e };
+        return Ok(BExpr::new(e, KqlType::Bool));
     }
     let e = lhs_expr.in_list(exprs, negated);
     let e = if common == KqlType::String {
@@ -564,16 +640,27 @@ pub(crate) fn bind_has_list(
     let mut terms: Vec<String> = Vec::new();
     let mut needles: Vec<BExpr> = Vec::new();
     let mut arrays: Vec<Expr> = Vec::new();
+    // Binding without data (`kql check`, explain over schemas): a table's
+    // values cannot be computed; the predicate is type-checked and stands
+    // as a typed placeholder, as `toscalar()` does there.
+    let mut needs_data = false;
     for item in list {
         let v = if b.is_tabular(item) {
             // The table's first column, computed now.
-            super::eager::tabular_as_list(b, item)?.ok_or_else(|| {
-                Diagnostic::at(
-                    Code::UnsupportedFeature,
-                    item.span,
-                    "has_any/has_all over a table needs data to compute the table's values",
-                )
-            })?
+            match super::eager::tabular_as_list(b, item)? {
+                Some(v) => v,
+                None if !b.catalog.can_evaluate() => {
+                    needs_data = true;
+                    continue;
+                }
+                None => {
+                    return Err(Diagnostic::at(
+                        Code::UnsupportedFeature,
+                        item.span,
+                        "has_any/has_all over this table is not supported: it has no column or more than 1,000,000 rows",
+                    ));
+                }
+            }
         } else {
             let v = b.bind_scalar(item, row)?;
             super::eager::fold_if_constant(b, v, item.span)?
@@ -600,6 +687,12 @@ pub(crate) fn bind_has_list(
             }
             _ => needles.push(to_string_expr(v)),
         }
+    }
+    if needs_data {
+        return Ok(BExpr::new(
+            super::expr::null_of(KqlType::Bool).expr,
+            KqlType::Bool,
+        ));
     }
     if all {
         let exprs: Vec<Expr> = terms

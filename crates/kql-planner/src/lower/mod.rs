@@ -11,6 +11,7 @@ mod aggregate;
 mod build;
 mod join;
 mod merge;
+mod row_window;
 mod scan;
 mod unnest;
 mod window;
@@ -232,6 +233,11 @@ fn lower_node(
             count,
         } => window::lower_top_per_group(input, partition, order, *count, catalog, required),
         BoundOp::RowNumber { input } => window::lower_row_number(t, input, catalog, required),
+        BoundOp::Window {
+            input,
+            order,
+            windows,
+        } => row_window::lower(t, input, order, windows, catalog, required),
     }
 }
 

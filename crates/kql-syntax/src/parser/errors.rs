@@ -319,13 +319,13 @@ fn phrase(r: Rule) -> Option<&'static str> {
             "a string"
         }
         tab_op | subquery | where_op | project_op | project_away_op | project_keep_op
-        | project_rename_op | project_reorder_op | extend_op | summarize_op | count_op
-        | take_op | top_op | sort_op | distinct_op | as_op | join_op | lookup_op | mv_expand_op
-        | mv_apply_op | parse_op | parse_where_op | parse_kv_op | make_series_op | evaluate_op
-        | render_op | serialize_op | invoke_op | sample_op | sample_distinct_op | getschema_op
-        | consume_op | search_op | top_nested_op | top_hitters_op | find_op | fork_op
-        | facet_op | partition_op | scan_op | reduce_op | other_op | print_op | range_op
-        | union_op | datatable_op | externaldata_op => TAB_OP,
+        | project_rename_op | project_reorder_op | project_by_names_op | extend_op
+        | summarize_op | count_op | take_op | top_op | sort_op | distinct_op | as_op | join_op
+        | lookup_op | mv_expand_op | mv_apply_op | parse_op | parse_where_op | parse_kv_op
+        | make_series_op | evaluate_op | render_op | serialize_op | invoke_op | sample_op
+        | sample_distinct_op | getschema_op | consume_op | search_op | top_nested_op
+        | top_hitters_op | find_op | fork_op | facet_op | partition_op | scan_op | reduce_op
+        | other_op | print_op | range_op | union_op | datatable_op | externaldata_op => TAB_OP,
         op_or | op_and | cmp_op | str_op | in_op | between_op | has_list_op | add_op | mul_op
         | binary_tail | in_tail | between_tail | has_list_tail | member | index | dot_index
         | dot | search_has => OPERATOR,
@@ -372,6 +372,25 @@ fn phrase(r: Rule) -> Option<&'static str> {
         dyn_array | dyn_object | dyn_pair | dyn_number | dyn_timespan | dyn_bool | dyn_null => {
             "a dynamic value"
         }
+        make_graph_op
+        | graph_match_op
+        | graph_shortest_paths_op
+        | graph_to_table_op
+        | graph_mark_components_op => TAB_OP,
+        graph_arrow => "'-->'",
+        graph_pattern | graph_path | graph_node => "a graph pattern node ('(n)' or '()')",
+        graph_edge | edge_right | edge_left | edge_any => {
+            "a graph edge ('-->', '<--', '--', '-[e]->', '-[e*1..3]->', ...)"
+        }
+        edge_body | edge_range | edge_bound => "an edge name or length ('e', '*min..max')",
+        graph_param | graph_param_name => "a graph operator option (name=value)",
+        gtt_part | gtt_kind => "'nodes' or 'edges'",
+        gtt_as => "'as'",
+        graph_where => "'where'",
+        graph_project => "'project'",
+        mg_node_id => "'with_node_id='",
+        mg_node_tables | mg_node_table => "'with' Nodes 'on' Id",
+        mg_partition | kw_partitioned_by => "'partitioned-by'",
         EOI => "end of input",
         _ => return None,
     })

@@ -8,6 +8,7 @@
 mod clauses;
 mod errors;
 mod expr;
+mod graph;
 mod literal;
 mod nesting;
 mod operators;
@@ -119,6 +120,7 @@ fn is_noise(r: Rule) -> bool {
             | kw_project_keep
             | kw_project_rename
             | kw_project_reorder
+            | kw_project_by_names
             | kw_extend
             | kw_summarize
             | kw_count
@@ -156,6 +158,13 @@ fn is_noise(r: Rule) -> bool {
             | kw_datatable
             | kw_externaldata
             | kw_other
+            | kw_make_graph
+            | kw_graph_match
+            | kw_graph_shortest_paths
+            | kw_graph_to_table
+            | kw_graph_mark_components
+            | kw_partitioned_by
+            | graph_arrow
     )
 }
 

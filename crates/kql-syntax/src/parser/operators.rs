@@ -114,6 +114,9 @@ impl Builder {
             Rule::project_rename_op => {
                 OpKind::ProjectRename(it.map(|c| self.rename_pair(c)).collect::<Result<_>>()?)
             }
+            Rule::project_by_names_op => {
+                OpKind::ProjectByNames(it.map(|e| self.expr(e)).collect::<Result<_>>()?)
+            }
             Rule::project_reorder_op => {
                 OpKind::ProjectReorder(it.map(|c| self.reorder_key(c)).collect::<Result<_>>()?)
             }
@@ -233,6 +236,7 @@ impl Builder {
             Rule::evaluate_op => OpKind::Evaluate {
                 params,
                 call: self.next_expr(&mut it)?,
+                schema: it.next().map(|t| self.tabular_type(t)).transpose()?,
             },
             Rule::render_op => OpKind::Render {
                 chart: self.any_name(
@@ -311,6 +315,13 @@ impl Builder {
             Rule::partition_op => OpKind::Partition { raw: raw() },
             Rule::scan_op => OpKind::Scan { raw: raw() },
             Rule::reduce_op => OpKind::Reduce { raw: raw() },
+            Rule::make_graph_op
+            | Rule::graph_match_op
+            | Rule::graph_shortest_paths_op
+            | Rule::graph_to_table_op
+            | Rule::graph_mark_components_op => {
+                OpKind::Graph(self.graph_op(rule, raw(), it.collect())?)
+            }
             Rule::other_op => {
                 let raw = raw();
                 let name = raw
@@ -476,11 +487,16 @@ mod tests {
             panic!()
         };
         assert!(range.is_some());
-        let OpKind::Evaluate { call, .. } = last_op("T | evaluate bag_unpack(x) : (a:string)")
+        let OpKind::Evaluate { call, schema, .. } =
+            last_op("T | evaluate bag_unpack(x) : (a:string, *)")
         else {
             panic!()
         };
         assert_eq!(print_sexpr(&call), "(call bag_unpack x)");
+        let (columns, open) = schema.expect("the output schema is kept");
+        assert_eq!(columns.len(), 1);
+        assert_eq!(columns[0].name.name, "a");
+        assert!(open);
         let OpKind::Render {
             chart, params: p, ..
         } = last_op("T | render timechart with (title='x', ycolumns=a, b)")

@@ -301,6 +301,11 @@ impl Printer {
                     );
                 }
             }),
+            OpKind::ProjectByNames(specs) => self.node("ProjectByNames", span, |p| {
+                for e in specs {
+                    p.expr(e);
+                }
+            }),
             OpKind::ProjectReorder(keys) => self.node("ProjectReorder", span, |p| {
                 for k in keys {
                     let g = if k.granny { " granny" } else { "" };
@@ -453,7 +458,7 @@ impl Printer {
                     p.group("By", |p| p.named(by));
                 }
             }),
-            OpKind::Evaluate { params, call } => self.node("Evaluate", span, |p| {
+            OpKind::Evaluate { params, call, .. } => self.node("Evaluate", span, |p| {
                 p.params(params);
                 p.expr(call);
             }),
@@ -496,6 +501,7 @@ impl Printer {
             OpKind::Partition { raw } => self.raw("Partition", span, raw),
             OpKind::Scan { raw } => self.raw("Scan", span, raw),
             OpKind::Reduce { raw } => self.raw("Reduce", span, raw),
+            OpKind::Graph(g) => self.raw(&format!("Graph {}", g.kind.name()), span, &g.raw),
             OpKind::Other { name, raw } => self.raw(&format!("Other {name}"), span, raw),
         }
     }

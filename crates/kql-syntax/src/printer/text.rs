@@ -112,6 +112,7 @@ pub fn op_name(kind: &OpKind) -> &str {
         OpKind::ProjectKeep(_) => "project-keep",
         OpKind::ProjectRename(_) => "project-rename",
         OpKind::ProjectReorder(_) => "project-reorder",
+        OpKind::ProjectByNames(_) => "project-by-names",
         OpKind::Extend(_) => "extend",
         OpKind::Summarize { .. } => "summarize",
         OpKind::Count { .. } => "count",
@@ -150,6 +151,7 @@ pub fn op_name(kind: &OpKind) -> &str {
         OpKind::Consume { .. } => "consume",
         OpKind::Reduce { .. } => "reduce",
         OpKind::ExternalData { .. } => "externaldata",
+        OpKind::Graph(g) => g.kind.name(),
         OpKind::Other { name, .. } => name,
     }
 }

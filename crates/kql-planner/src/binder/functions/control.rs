@@ -1,7 +1,7 @@
 //! `case()`, `column_ifexists()` / `columnifexists()` (binder-only: no UDF)
 //! and `unixtime_*_todatetime()`.
 
-use super::{arity, result_type};
+use super::{arity, branch_type};
 use crate::binder::Binder;
 use crate::binder::expr::{cast_to, column_expr};
 use crate::binder::operators::{expect_bool, type_error};
@@ -59,7 +59,7 @@ pub(super) fn bind(
             }
             let mut ty = values[0].ty;
             for v in &values[1..] {
-                ty = result_type(ty, v.ty).ok_or_else(|| {
+                ty = branch_type(ty, v.ty).ok_or_else(|| {
                     type_error(
                         span,
                         &format!(

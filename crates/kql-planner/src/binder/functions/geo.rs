@@ -1,8 +1,11 @@
 //! Geospatial functions: geohash, S2 and H3 cells (`geo_point_to_*`,
 //! `geo_*_to_central_point`, `geo_*_to_polygon`, `geo_*_neighbors`, the H3
 //! hierarchy) and the spherical metrics `geo_distance_2points`,
-//! `geo_point_in_circle`. Coordinates are reals (longitude first); the UDFs
-//! of `kql_functions::geo` do the work.
+//! `geo_point_in_circle`, and the shape functions (containment, distances
+//! and closest points to lines and polygons, densify, intersects,
+//! intersections, S2 coverings, WKT). Coordinates are reals (longitude
+//! first); GeoJSON shapes are dynamic; the UDFs of `kql_functions::geo` do
+//! the work.
 
 use super::{arity, expect_dynamic, expect_integer, expect_string};
 use crate::binder::Binder;
@@ -25,6 +28,7 @@ enum A {
     Str,
     /// A GeoJSON dynamic value (its JSON text).
     Dyn,
+    Bool,
 }
 
 /// (argument kinds, required count, result type)
@@ -54,6 +58,27 @@ fn signature(name: &str) -> Option<(&'static [A], usize, KqlType)> {
         "geo_line_length" => (&[Dyn], 1, KqlType::Real),
         "geo_polygon_area" => (&[Dyn], 1, KqlType::Real),
         "geo_polygon_centroid" => (&[Dyn], 1, KqlType::Dynamic),
+        "geo_point_in_polygon" => (&[Real, Real, Dyn], 3, KqlType::Bool),
+        "geo_polygon_perimeter" => (&[Dyn], 1, KqlType::Real),
+        "geo_line_centroid" => (&[Dyn], 1, KqlType::Dynamic),
+        "geo_distance_point_to_line" | "geo_distance_point_to_polygon" => {
+            (&[Real, Real, Dyn], 3, KqlType::Real)
+        }
+        "geo_closest_point_on_line" | "geo_closest_point_on_polygon" => {
+            (&[Real, Real, Dyn], 3, KqlType::Dynamic)
+        }
+        "geo_line_interpolate_point" => (&[Dyn, Real], 2, KqlType::Dynamic),
+        "geo_line_locate_point" => (&[Dyn, Real, Real], 3, KqlType::Real),
+        "geo_line_densify" | "geo_polygon_densify" => (&[Dyn, Real, Bool], 1, KqlType::Dynamic),
+        "geo_intersects_2lines"
+        | "geo_intersects_2polygons"
+        | "geo_intersects_line_with_polygon" => (&[Dyn, Dyn], 2, KqlType::Bool),
+        "geo_from_wkt" => (&[Str], 1, KqlType::Dynamic),
+        "geo_union_lines_array" => (&[Dyn], 1, KqlType::Dynamic),
+        "geo_polygon_to_s2cells" => (&[Dyn, Int], 1, KqlType::Dynamic),
+        "geo_intersection_2lines"
+        | "geo_intersection_line_with_polygon"
+        | "geo_intersection_2polygons" => (&[Dyn, Dyn], 2, KqlType::Dynamic),
         _ => return None,
     })
 }
@@ -68,6 +93,16 @@ fn real(name: &str, v: BExpr, span: Span) -> Result<Expr, Diagnostic> {
             "{name}() needs a real coordinate here, got {}",
             v.ty.as_str()
         ),
+    ))
+}
+
+fn boolean(name: &str, v: BExpr, span: Span) -> Result<Expr, Diagnostic> {
+    if matches!(v.ty, KqlType::Bool | KqlType::Dynamic) {
+        return Ok(cast_to(v, KqlType::Bool).expr);
+    }
+    Err(type_error(
+        span,
+        &format!("{name}() needs a bool here, got {}", v.ty.as_str()),
     ))
 }
 
@@ -100,6 +135,7 @@ pub(super) fn bind(
             A::Int => expect_integer(name, v, sp)?,
             A::Str => expect_string(name, v, sp)?,
             A::Dyn => expect_dynamic(name, v, sp)?.expr,
+            A::Bool => boolean(name, v, sp)?,
         });
     }
     let e = geo_function_expr(name, exprs)

@@ -46,6 +46,10 @@ pub(crate) fn bind(
     let def: &FunctionDef = match (&local, &workspace) {
         (Some(f), _) => f,
         (None, Some(w)) => &w.def,
+        // Defender's built-in `FileProfile()`
+        (None, None) if name.name == super::file_profile::NAME => {
+            return super::file_profile::bind(b, input, name.span, args, span);
+        }
         (None, None) => {
             return Err(Diagnostic::at(
                 Code::UnknownFunction,

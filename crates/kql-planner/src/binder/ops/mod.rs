@@ -3,15 +3,23 @@
 
 mod as_op;
 mod distinct;
+mod evaluate;
+mod file_profile;
+mod getschema;
 mod invoke;
 mod join;
 mod lookup;
+mod make_series;
 mod mv_apply;
 mod mv_expand;
 mod parse;
+mod parse_kv;
 mod print;
 mod project;
+mod project_by_names;
 mod range;
+mod render;
+mod serialize;
 mod sort;
 mod summarize;
 mod take;
@@ -28,6 +36,15 @@ pub(crate) use project::matches_pattern;
 
 /// Apply `| op` to `input`.
 pub(crate) fn bind_operator(
+    b: &mut Binder,
+    input: BoundTabular,
+    op: &TabularOp,
+) -> Result<BoundTabular, Diagnostic> {
+    // row-window functions (`row_number()`, `prev()`, ...) get their window here
+    serialize::with_window_scope(b, input, op, bind_op)
+}
+
+fn bind_op(
     b: &mut Binder,
     input: BoundTabular,
     op: &TabularOp,
@@ -97,12 +114,58 @@ pub(crate) fn bind_operator(
             },
         ),
         OpKind::Invoke(call) => invoke::bind(b, input, call, op.span),
+        OpKind::Render { chart, .. } => render::bind(input, chart),
+        OpKind::Serialize(items) => serialize::bind(b, input, items),
+        OpKind::GetSchema => Ok(getschema::bind(&input)),
+        OpKind::ProjectByNames(specs) => project_by_names::bind(b, input, specs, op.span),
+        OpKind::ParseKv {
+            source,
+            columns,
+            params,
+        } => parse_kv::bind(b, input, source, columns, params, op.span),
+        OpKind::Evaluate {
+            params,
+            call,
+            schema,
+        } => evaluate::bind(b, Some(input), params, call, schema.as_ref(), op.span),
+        OpKind::MakeSeries {
+            params,
+            aggregates,
+            on,
+            range,
+            step,
+            from,
+            to,
+            by,
+        } => make_series::bind(
+            b,
+            input,
+            make_series::MakeSeriesOp {
+                params,
+                aggregates,
+                on,
+                range: range.as_ref(),
+                step: step.as_ref(),
+                from: from.as_ref(),
+                to: to.as_ref(),
+                by,
+                span: op.span,
+            },
+        ),
         _ => Err(unsupported_operator(op)),
     }
 }
 
 /// A tabular expression that starts a pipeline without input.
 pub(crate) fn bind_source(b: &mut Binder, op: &TabularOp) -> Result<BoundTabular, Diagnostic> {
+    // no row set to be serialized: window functions are an error here
+    let saved = b.window.take();
+    let out = bind_source_op(b, op);
+    b.window = saved;
+    out
+}
+
+fn bind_source_op(b: &mut Binder, op: &TabularOp) -> Result<BoundTabular, Diagnostic> {
     match &op.kind {
         OpKind::Print(items) => print::bind_print(b, items),
         OpKind::Datatable { columns, values } => print::bind_datatable(b, columns, values, op.span),
@@ -118,6 +181,11 @@ pub(crate) fn bind_source(b: &mut Binder, op: &TabularOp) -> Result<BoundTabular
             urls,
             params,
         } => super::workspace::bind_externaldata(b, columns, urls, params, op.span),
+        OpKind::Evaluate {
+            params,
+            call,
+            schema,
+        } => evaluate::bind(b, None, params, call, schema.as_ref(), op.span),
         _ => Err(unsupported_operator(op)),
     }
 }
@@ -130,6 +198,7 @@ pub(crate) fn operator_name(kind: &OpKind) -> &str {
         OpKind::ProjectKeep(_) => "project-keep",
         OpKind::ProjectRename(_) => "project-rename",
         OpKind::ProjectReorder(_) => "project-reorder",
+        OpKind::ProjectByNames(_) => "project-by-names",
         OpKind::Extend(_) => "extend",
         OpKind::Summarize { .. } => "summarize",
         OpKind::Count { .. } => "count",
@@ -168,6 +237,7 @@ pub(crate) fn operator_name(kind: &OpKind) -> &str {
         OpKind::Consume { .. } => "consume",
         OpKind::Reduce { .. } => "reduce",
         OpKind::ExternalData { .. } => "externaldata",
+        OpKind::Graph(g) => g.kind.name(),
         OpKind::Other { name, .. } => name,
     }
 }

@@ -12,6 +12,28 @@ pub(crate) fn bind_print(b: &mut Binder, items: &[NamedExpr]) -> Result<BoundTab
     let mut columns: Vec<BoundColumn> = Vec::new();
     let mut row = Vec::new();
     for (i, item) in items.iter().enumerate() {
+        // `print array_sort_asc(a1, a2)`: one column per array
+        let named = !item.names.is_empty();
+        if let Some(results) =
+            super::super::functions::bind_sort_results(b, &item.expr, &[], named)?
+        {
+            if named && item.names.len() != results.len() {
+                return Err(Diagnostic::at(
+                    Code::BadArgument,
+                    item.span,
+                    format!("{} name(s) for {} results", item.names.len(), results.len()),
+                ));
+            }
+            for (k, (default, v)) in results.into_iter().enumerate() {
+                let name = item.names.get(k).map_or(default, |n| n.name.clone());
+                if columns.iter().any(|c| c.name == name) {
+                    return Err(super::duplicate_column(&name, item.span));
+                }
+                columns.push(BoundColumn::new(name, v.ty));
+                row.push(v);
+            }
+            continue;
+        }
         let v = b.bind_scalar(&item.expr, &[])?;
         let name = match item.names.as_slice() {
             [n] => n.name.clone(),

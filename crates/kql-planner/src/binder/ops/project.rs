@@ -8,8 +8,9 @@
 use super::super::expr::column_expr;
 use super::super::naming::{NameGen, derived_name};
 use super::{Binder, duplicate_column, passthrough, project_node};
+use crate::binder::functions;
 use crate::bound::{BExpr, BoundColumn, BoundTabular};
-use kql_syntax::ast::{ColumnPattern, NamedExpr, RenamePair, ReorderKey, SortOrder};
+use kql_syntax::ast::{ColumnPattern, ExprKind, NamedExpr, RenamePair, ReorderKey, SortOrder};
 use kql_syntax::diagnostic::suggest;
 use kql_syntax::{Code, Diagnostic};
 
@@ -48,15 +49,30 @@ fn bind_items(
                 None => row.push(BoundColumn::new(n.clone(), v.ty)),
             }
         }
-        let v = b.bind_scalar(&item.expr, &row)?;
+        // A function that returns several columns (`series_stats(x)`,
+        // `(a, b) = series_fit_line(x)`): its columns, named by `names` (only
+        // as many as there are names) or by default.
+        let multi = match &item.expr.kind {
+            ExprKind::Call(call) if functions::series::is_multi_column(&call.name.name) => Some(
+                functions::series::bind_multi_column(b, call, &row, item.expr.span)?,
+            ),
+            _ => None,
+        };
+        let v = match &multi {
+            Some(cols) => cols.first().map(|c| c.1.clone()).ok_or_else(|| {
+                Diagnostic::internal("bind", "a several-column function without columns")
+            })?,
+            None => b.bind_scalar(&item.expr, &row)?,
+        };
         // Earlier items whose value is not already a column of `input`.
         let computed = |n: &str, e: &BExpr| {
             e.expr != column_expr(n) || !input.columns.iter().any(|c| c.name == n)
         };
-        let uses_earlier = v
-            .expr
-            .column_refs()
+        let uses_earlier = multi
+            .as_ref()
+            .map_or_else(|| vec![&v], |cols| cols.iter().map(|c| &c.1).collect())
             .iter()
+            .flat_map(|v| v.expr.column_refs())
             .any(|c| out.iter().any(|(n, e)| *n == c.name && computed(n, e)));
         if uses_earlier {
             let mut proj = passthrough(&input.columns);
@@ -68,6 +84,30 @@ fn bind_items(
             for (n, e) in &mut out {
                 *e = BExpr::new(column_expr(n), e.ty);
             }
+        }
+        if let Some(cols) = multi {
+            if item.names.len() > cols.len() {
+                return Err(Diagnostic::at(
+                    Code::BadArgument,
+                    item.span,
+                    format!(
+                        "{} names for the {} columns of this function",
+                        item.names.len(),
+                        cols.len()
+                    ),
+                ));
+            }
+            let named: Vec<(String, BExpr)> = if item.names.is_empty() {
+                cols
+            } else {
+                item.names
+                    .iter()
+                    .zip(cols)
+                    .map(|(n, (_, v))| (n.name.clone(), v))
+                    .collect()
+            };
+            out.extend(named);
+            continue;
         }
         let name = match item.names.as_slice() {
             [] => match derived_name(&item.expr) {

@@ -6,7 +6,8 @@
 //! (`count_`, `sum_x`, ...). Null keys form their own group.
 
 use super::super::aggregates::{
-    UNSUPPORTED_AGGREGATES, bind_aggregate, bind_arg_max, default_name, is_aggregate,
+    UNSUPPORTED_AGGREGATES, bind_aggregate, bind_columns, default_name, is_aggregate,
+    is_multi_column,
 };
 use super::super::naming::{NameGen, derived_name, unique_name};
 use super::Binder;
@@ -72,9 +73,9 @@ pub(crate) fn bind(
             _ => None,
         };
         if let Some(call) = call
-            && matches!(call.name.name.as_str(), "arg_max" | "arg_min")
+            && is_multi_column(&call.name.name)
         {
-            let cols = bind_arg_max(b, call, &input.columns, &key_columns, item.expr.span)?;
+            let cols = bind_columns(b, call, &input.columns, &key_columns, item.expr.span)?;
             if item.names.len() > cols.len() {
                 return Err(Diagnostic::at(
                     Code::BadArgument,
@@ -139,7 +140,7 @@ pub(crate) fn bind(
 /// inside reads the input rows; the rest is computed per group after the
 /// aggregation (lowering splits the two). Anything outside the aggregate
 /// calls sees no input column.
-fn bind_around_aggregates(
+pub(crate) fn bind_around_aggregates(
     b: &mut Binder,
     item: &NamedExpr,
     row: &[BoundColumn],
