@@ -126,7 +126,23 @@ pub fn corpus_items(path: &Path) -> Result<Vec<Item>, Diagnostic> {
 /// One reported query.
 pub struct Verdict {
     pub id: String,
+    /// The query's text (its block, when the text held several).
+    pub text: String,
     pub checked: Checked,
+    /// With `--run`: how running it on the archive went (`None`: not run,
+    /// because it did not bind).
+    pub run: Option<Result<(), Diagnostic>>,
+}
+
+impl Verdict {
+    /// The run outcome's name for reports.
+    fn run_status(&self) -> &'static str {
+        match &self.run {
+            None => "skipped",
+            Some(Ok(())) => "ok",
+            Some(Err(_)) => "error",
+        }
+    }
 }
 
 /// Check every item (a text that cannot be read is a failed query).
@@ -136,8 +152,11 @@ pub fn check_items(checker: &Checker, items: Vec<Item>) -> Vec<Verdict> {
         match item.text {
             Err(d) => out.push(Verdict {
                 id: item.id,
+                text: String::new(),
+                run: None,
                 checked: Checked {
                     block: None,
+                    source: 0..0,
                     parse_ok: false,
                     bind: BindStatus::Skipped,
                     diagnostics: vec![kql_engine::check::Placed {
@@ -153,7 +172,13 @@ pub fn check_items(checker: &Checker, items: Vec<Item>) -> Vec<Verdict> {
                         Some(n) => format!("{}#{n}", item.id),
                         None => item.id.clone(),
                     };
-                    out.push(Verdict { id, checked });
+                    let text = text.get(checked.source.clone()).unwrap_or("").to_string();
+                    out.push(Verdict {
+                        id,
+                        text,
+                        checked,
+                        run: None,
+                    });
                 }
             }
         }
@@ -161,12 +186,33 @@ pub fn check_items(checker: &Checker, items: Vec<Item>) -> Vec<Verdict> {
     out
 }
 
-/// The JSON line of one verdict, its keys in the documented order.
-pub fn json_line(v: &Verdict) -> String {
+/// `--run`: run every query that binds on the archive of `session`, each
+/// stopped after `limit`; the outcome goes into its verdict.
+pub async fn run_all(
+    session: &kql_engine::KqlSession,
+    verdicts: &mut [Verdict],
+    limit: std::time::Duration,
+) {
+    for v in verdicts.iter_mut().filter(|v| v.checked.ok()) {
+        let outcome = match tokio::time::timeout(limit, session.run(&v.text)).await {
+            Ok(Ok(_)) => Ok(()),
+            Ok(Err(d)) => Err(d),
+            Err(_) => Err(Diagnostic::new(
+                Code::ExecutionFailed,
+                format!("stopped after {} s", limit.as_secs()),
+            )),
+        };
+        v.run = Some(outcome);
+    }
+}
+
+/// The JSON line of one verdict, its keys in the documented order (with
+/// `"run"` after `"bind"` when the queries were run).
+pub fn json_line(v: &Verdict, with_run: bool) -> String {
     let c = &v.checked;
     let text = |s: &str| serde_json::Value::from(s).to_string();
     let number = |n: Option<usize>| n.map_or_else(|| "null".to_string(), |n| n.to_string());
-    let diagnostics: Vec<String> = c
+    let mut diagnostics: Vec<String> = c
         .diagnostics
         .iter()
         .map(|d| {
@@ -179,13 +225,25 @@ pub fn json_line(v: &Verdict) -> String {
             )
         })
         .collect();
+    if let Some(Err(d)) = &v.run {
+        diagnostics.push(format!(
+            "{{\"code\":{},\"message\":{},\"line\":null,\"column\":null}}",
+            text(&d.code.as_text()),
+            text(&d.message)
+        ));
+    }
     let bind = match c.bind {
         BindStatus::Ok => "ok",
         BindStatus::Error => "error",
         BindStatus::Skipped => "skipped",
     };
+    let run = if with_run {
+        format!(",\"run\":{}", text(v.run_status()))
+    } else {
+        String::new()
+    };
     format!(
-        "{{\"id\":{},\"parse\":{},\"bind\":{},\"diagnostics\":[{}]}}",
+        "{{\"id\":{},\"parse\":{},\"bind\":{}{run},\"diagnostics\":[{}]}}",
         text(&v.id),
         text(if c.parse_ok { "ok" } else { "error" }),
         text(bind),
@@ -203,7 +261,15 @@ pub fn text_lines(v: &Verdict, out: &mut impl Write) -> std::io::Result<()> {
     } else {
         "bind error"
     };
+    let verdict = match &v.run {
+        Some(Ok(())) => "ok, ran",
+        Some(Err(_)) => "binds, run failed",
+        None => verdict,
+    };
     writeln!(out, "{}: {verdict}", v.id)?;
+    if let Some(Err(d)) = &v.run {
+        writeln!(out, "  {}: {}", d.code.as_text(), d.message)?;
+    }
     for d in &c.diagnostics {
         let place = match (d.line, d.column) {
             (Some(l), Some(col)) => format!(" at {l}:{col}"),
@@ -224,6 +290,8 @@ pub fn text_lines(v: &Verdict, out: &mut impl Write) -> std::io::Result<()> {
 pub struct Summary {
     pub queries: usize,
     pub ok: usize,
+    /// With `--run`: how many ran without error.
+    pub ran: Option<usize>,
     pub syntax: usize,
     pub bind: usize,
     /// Bind errors by kind (unknown table, unknown column, ...).
@@ -233,6 +301,14 @@ pub struct Summary {
 impl Summary {
     pub fn of(verdicts: &[Verdict]) -> Summary {
         let mut s = Summary::default();
+        if verdicts.iter().any(|v| v.run.is_some()) {
+            s.ran = Some(
+                verdicts
+                    .iter()
+                    .filter(|v| matches!(v.run, Some(Ok(()))))
+                    .count(),
+            );
+        }
         for v in verdicts {
             s.queries += 1;
             let c = &v.checked;
@@ -271,9 +347,13 @@ impl Summary {
             .map(|(k, n)| format!("{k} {n}"))
             .collect();
         let (known, ok) = self.with_known_tables();
+        let ran = match self.ran {
+            Some(n) => format!("; {n} ran on the archive ({:.1}%)", pct(n, self.queries)),
+            None => String::new(),
+        };
         format!(
             "checked {} queries: {} ok ({:.1}%), {} syntax errors, {} bind errors{}; \
-             of the {known} whose tables are known, {ok} bind ({:.1}%)",
+             of the {known} whose tables are known, {ok} bind ({:.1}%){ran}",
             self.queries,
             self.ok,
             pct(self.ok, self.queries),

@@ -10,7 +10,9 @@
 //!
 //! `run` and `explain` also take `--feeds DIR` (the local mirror of
 //! `externaldata` URLs), `--watchlists DIR` and `--functions DIR` (saved
-//! functions: ASIM parser YAML, `.kql`), each defaulting to the bundled set.
+//! functions: ASIM parser YAML, `.kql`), each defaulting to the bundled set,
+//! and `--geoip DIR` (the GeoIP database `geo_info_from_ip_address` reads:
+//! MaxMind GeoLite2 City CSVs or a `geoip.csv`; default: `geoip/`).
 //!
 //! Without `--archive`, the sample archive shipped in the repository is used.
 //! Errors are printed as diagnostics with a caret under the query text, and
@@ -110,6 +112,14 @@ struct CheckArgs {
     /// A JSONL file of queries (`{"id": ..., "query": ...}` per line).
     #[arg(long, value_name = "JSONL", conflicts_with = "paths")]
     corpus: Option<PathBuf>,
+    /// Also run every query that binds on the archive (default: the bundled
+    /// sample archive), each stopped after --timeout seconds; a known
+    /// Sentinel / Defender table the archive lacks reads as empty.
+    #[arg(long)]
+    run: bool,
+    /// With --run: the seconds one query may take.
+    #[arg(long, value_name = "SECONDS", default_value_t = 30)]
+    timeout: u64,
     #[command(flatten)]
     workspace: WorkspaceArgs,
     /// Query files (.kql, .csl, .txt), rule files (.yaml) or folders of them.
@@ -324,7 +334,7 @@ async fn dispatch(cli: Cli) -> Result<(), Failure> {
         Command::Run(args) => run(args).await,
         Command::Explain(args) => explain(args).await,
         Command::Tables(args) => tables(args),
-        Command::Check(args) => check(args),
+        Command::Check(args) => check(args).await,
         Command::Feeds(args) => feeds(args),
         Command::Rule(RuleCommand::Run(args)) => rule_run(args).await,
         Command::Diff(args) => diff(args),
@@ -529,7 +539,7 @@ fn tables(args: ArchiveArgs) -> Result<(), Failure> {
     }
 }
 
-fn check(args: CheckArgs) -> Result<(), Failure> {
+async fn check(args: CheckArgs) -> Result<(), Failure> {
     use kql_cli::check;
     let workspace = args.workspace.load()?;
     let archive_tables = match &args.archive {
@@ -545,13 +555,31 @@ fn check(args: CheckArgs) -> Result<(), Failure> {
         Some(path) => check::corpus_items(path)?,
         None => check::path_items(&args.paths)?,
     };
-    let verdicts = check::check_items(&checker, items);
+    let mut verdicts = check::check_items(&checker, items);
+    if args.run {
+        let mut options = SessionOptions::new(
+            args.archive
+                .clone()
+                .unwrap_or_else(kql_engine::sample_archive),
+        );
+        options.workspace = args.workspace.load()?;
+        options.absent_known_tables_empty = true;
+        let session = KqlSession::open(options)?;
+        check::run_all(
+            &session,
+            &mut verdicts,
+            std::time::Duration::from_secs(args.timeout.max(1)),
+        )
+        .await;
+    }
     let io_err =
         |e: std::io::Error| Failure::from(Diagnostic::new(Code::Io, format!("cannot write: {e}")));
     let mut out = std::io::stdout().lock();
     for v in &verdicts {
         match args.format {
-            CheckFormat::Json => writeln!(out, "{}", check::json_line(v)).map_err(io_err)?,
+            CheckFormat::Json => {
+                writeln!(out, "{}", check::json_line(v, args.run)).map_err(io_err)?
+            }
             CheckFormat::Text => check::text_lines(v, &mut out).map_err(io_err)?,
         }
     }
@@ -562,8 +590,21 @@ fn check(args: CheckArgs) -> Result<(), Failure> {
         CheckFormat::Json => eprintln!("{}", summary.line()),
         CheckFormat::Text => println!("{}", summary.line()),
     }
-    if summary.ok == summary.queries {
+    let run_failures = verdicts
+        .iter()
+        .filter(|v| matches!(v.run, Some(Err(_))))
+        .count();
+    if summary.ok == summary.queries && run_failures == 0 {
         Ok(())
+    } else if summary.ok == summary.queries {
+        Err(Diagnostic::new(
+            Code::ExecutionFailed,
+            format!(
+                "{run_failures} of {} queries failed to run",
+                summary.queries
+            ),
+        )
+        .into())
     } else {
         Err(Diagnostic::new(
             Code::ExecutionFailed,

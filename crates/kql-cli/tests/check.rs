@@ -118,3 +118,17 @@ fn bad_inputs_are_clear_errors() {
     assert_eq!(code, 1);
     assert!(err.contains("c.jsonl:1: not JSON"), "{err}");
 }
+
+#[test]
+fn run_also_runs_what_binds_on_the_archive() {
+    let dir = scratch("run");
+    std::fs::write(
+        dir.join("q.kql"),
+        "CommonSecurityLog | count\n\nprint x = toint(\"1\") + 1\n\nprint toscalar(CommonSecurityLog | summarize max(TimeGenerated)) > now()\n",
+    )
+    .unwrap();
+    let (code, out, err) = kql(&["check", "--run", "--format", "json", dir.to_str().unwrap()]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(out.matches(r#""run":"ok""#).count(), 3, "{out}");
+    assert!(err.contains("3 ran on the archive"), "{err}");
+}

@@ -180,8 +180,10 @@ impl SessionCatalog {
         query: &str,
         workspace: Arc<Workspace>,
         evaluator: Arc<Evaluator>,
+        absent_known_tables_empty: bool,
     ) -> Result<SessionCatalog, Diagnostic> {
         let mut loaded = BTreeMap::new();
+        let mut empty = BTreeMap::new();
         let words: BTreeSet<&str> = workspace
             .reachable_texts(query)
             .into_iter()
@@ -203,23 +205,59 @@ impl SessionCatalog {
                     .into_iter()
                     .collect()
             };
+            if names.is_empty()
+                && absent_known_tables_empty
+                && let Some(t) = empty_known_table(word)?
+            {
+                empty.insert(word.to_string(), t);
+            }
             for name in names {
                 if !loaded.contains_key(name) {
                     loaded.insert(name.clone(), archive.load_table(name)?);
                 }
             }
         }
+        let mut all_names: Vec<String> = archive.tables.keys().cloned().collect();
+        all_names.extend(empty.keys().cloned());
         Ok(SessionCatalog {
-            all_names: archive.tables.keys().cloned().collect(),
+            all_names,
             loaded,
             workspace,
-            memory: RefCell::new(BTreeMap::new()),
+            memory: RefCell::new(empty),
             functions: RefCell::new(HashMap::new()),
             evaluated: RefCell::new(HashMap::new()),
             evaluator,
         })
     }
+}
 
+/// A known Sentinel / Defender table the archive does not hold, as an empty
+/// table with its documented schema (`SessionOptions::absent_known_tables_empty`).
+fn empty_known_table(name: &str) -> Result<Option<(MemoryTable, Arc<MemTable>)>, Diagnostic> {
+    let Some(known) = crate::schemas::known_table(name) else {
+        return Ok(None);
+    };
+    let mut columns: Vec<BoundColumn> = known
+        .iter()
+        .map(|(n, t)| BoundColumn::new(n.clone(), *t))
+        .collect();
+    for (n, t) in crate::schemas::standard_columns() {
+        if !columns.iter().any(|c| c.name == n) {
+            columns.push(BoundColumn::new(n, t));
+        }
+    }
+    let provider = MemTable::try_new(schema_of(&columns), vec![vec![]])
+        .map_err(|e| Diagnostic::internal("an empty known table", e))?;
+    Ok(Some((
+        MemoryTable {
+            columns,
+            batches: vec![],
+        },
+        Arc::new(provider),
+    )))
+}
+
+impl SessionCatalog {
     fn add_memory(
         &self,
         prefix: &str,

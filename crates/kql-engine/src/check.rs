@@ -43,6 +43,8 @@ pub struct Placed {
 pub struct Checked {
     /// The block's number (1-based) when the text held several queries.
     pub block: Option<usize>,
+    /// Where the query is in the checked text (the whole text, or its block).
+    pub source: std::ops::Range<usize>,
     pub parse_ok: bool,
     pub bind: BindStatus,
     pub diagnostics: Vec<Placed>,
@@ -86,15 +88,18 @@ impl Checker {
         match split_queries(text) {
             Blocks::One(Err(d)) => vec![Checked {
                 block: None,
+                source: 0..text.len(),
                 parse_ok: false,
                 bind: BindStatus::Skipped,
                 diagnostics: vec![place(d, text, 0)],
             }],
-            Blocks::One(Ok(script)) => vec![self.bind(&script, text, 0, None)],
+            Blocks::One(Ok(script)) => vec![self.bind(&script, text, 0..text.len(), None)],
             Blocks::Several(blocks) => blocks
                 .iter()
                 .enumerate()
-                .map(|(i, (b, script))| self.bind(script, text, b.offset, Some(i + 1)))
+                .map(|(i, (b, script))| {
+                    self.bind(script, text, b.offset..b.offset + b.text.len(), Some(i + 1))
+                })
                 .collect(),
         }
     }
@@ -103,9 +108,10 @@ impl Checker {
         &self,
         script: &kql_syntax::ast::Script,
         text: &str,
-        offset: usize,
+        source: std::ops::Range<usize>,
         block: Option<usize>,
     ) -> Checked {
+        let offset = source.start;
         let catalog = CheckCatalog {
             checker: self,
             memory: RefCell::new(HashMap::new()),
@@ -120,12 +126,14 @@ impl Checker {
         match result {
             Ok(()) => Checked {
                 block,
+                source,
                 parse_ok: true,
                 bind: BindStatus::Ok,
                 diagnostics: vec![],
             },
             Err(d) => Checked {
                 block,
+                source,
                 parse_ok: true,
                 bind: BindStatus::Error,
                 diagnostics: vec![place(d, text, offset)],
@@ -253,6 +261,27 @@ mod tests {
                  feed | where ua has \"x\" | extend n";
         let r = c.check(q);
         assert!(r[0].ok(), "{:?}", r[0].diagnostics);
+    }
+
+    #[test]
+    fn enrichment_functions_bind_without_their_data() {
+        let c = checker();
+        // no GeoIP database: the call binds, as dynamic
+        let r = c.check(
+            "SigninLogs | extend g = geo_info_from_ip_address(IPAddress) \
+             | where tostring(g.country) == 'x' | project g",
+        );
+        assert!(r[0].ok(), "{:?}", r[0].diagnostics);
+        // no FileProfile table: the documented columns
+        let r = c.check(
+            "DeviceProcessEvents | invoke FileProfile(InitiatingProcessSHA1, 1000) \
+             | where GlobalPrevalence < 50 and not(IsCertificateValid) \
+             | where ProfileAvailability != 'Error' \
+             | project GlobalFirstSeen, Signer, SoftwareName, SHA2561",
+        );
+        assert!(r[0].ok(), "{:?}", r[0].diagnostics);
+        let r = c.check("DeviceFileEvents | invoke FileProfile() | project NoSuchColumn");
+        assert_eq!(r[0].bind, BindStatus::Error);
     }
 
     #[test]

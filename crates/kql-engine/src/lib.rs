@@ -58,6 +58,10 @@ pub struct SessionOptions {
     /// limit, sorts and aggregations spill to temporary files instead of
     /// failing; a join's build side stays in memory and must fit.
     pub memory_limit: Option<usize>,
+    /// Read a known Sentinel / Defender table that the archive lacks as an
+    /// empty table with its documented schema, instead of an unknown-table
+    /// error (`kql check --run`: does the query run, whatever data there is).
+    pub absent_known_tables_empty: bool,
 }
 
 impl SessionOptions {
@@ -69,6 +73,7 @@ impl SessionOptions {
             workspace: Arc::new(Workspace::default()),
             lookback_ns: None,
             memory_limit: None,
+            absent_known_tables_empty: false,
         }
     }
 }
@@ -181,6 +186,7 @@ impl KqlSession {
                 query,
                 self.options.workspace.clone(),
                 self.evaluator.clone(),
+                self.options.absent_known_tables_empty,
             )
         })?;
         let now_ns = self.now_ns();

@@ -62,7 +62,12 @@ fn profiles() -> RecordBatch {
         strings(&[Some("aaa"), Some("bbb"), Some("bbb"), Some("")]),
         strings(&[Some("a256"), Some("b256-old"), Some("b256"), Some("e256")]),
         strings(&[Some("amd5"), Some("bmd5"), Some("bmd5"), Some("emd5")]),
-        Arc::new(Int64Array::from(vec![Some(5_000_000_000), Some(10), Some(11), None])),
+        Arc::new(Int64Array::from(vec![
+            Some(5_000_000_000),
+            Some(10),
+            Some(11),
+            None,
+        ])),
         Arc::new(Int64Array::from(vec![Some(1), Some(2), Some(3), Some(4)])),
         Arc::new(TimestampNanosecondArray::from(vec![Some(T0); n])),
         Arc::new(TimestampNanosecondArray::from(vec![
@@ -71,15 +76,55 @@ fn profiles() -> RecordBatch {
             Some(T0 + 2 * DAY),
             Some(T0),
         ])),
-        strings(&[Some("Microsoft Windows"), Some("Contoso"), Some("Contoso"), Some("")]),
-        strings(&[Some("Microsoft Root"), Some("Contoso CA"), Some("Contoso CA"), Some("")]),
+        strings(&[
+            Some("Microsoft Windows"),
+            Some("Contoso"),
+            Some("Contoso"),
+            Some(""),
+        ]),
+        strings(&[
+            Some("Microsoft Root"),
+            Some("Contoso CA"),
+            Some("Contoso CA"),
+            Some(""),
+        ]),
         strings(&[Some("h1"), Some("h2"), Some("h2"), Some("")]),
-        Arc::new(BooleanArray::from(vec![Some(true), Some(false), Some(true), None])),
-        Arc::new(BooleanArray::from(vec![Some(true), Some(false), Some(false), None])),
-        strings(&[Some("SignedValid"), Some("SignedInvalid"), Some("SignedValid"), Some("")]),
-        Arc::new(BooleanArray::from(vec![Some(true), Some(true), Some(true), None])),
-        strings(&[Some(""), Some("Trojan:Win32/Test"), Some("Trojan:Win32/Test"), Some("")]),
-        strings(&[Some("Microsoft"), Some("Contoso"), Some("Contoso"), Some("")]),
+        Arc::new(BooleanArray::from(vec![
+            Some(true),
+            Some(false),
+            Some(true),
+            None,
+        ])),
+        Arc::new(BooleanArray::from(vec![
+            Some(true),
+            Some(false),
+            Some(false),
+            None,
+        ])),
+        strings(&[
+            Some("SignedValid"),
+            Some("SignedInvalid"),
+            Some("SignedValid"),
+            Some(""),
+        ]),
+        Arc::new(BooleanArray::from(vec![
+            Some(true),
+            Some(true),
+            Some(true),
+            None,
+        ])),
+        strings(&[
+            Some(""),
+            Some("Trojan:Win32/Test"),
+            Some("Trojan:Win32/Test"),
+            Some(""),
+        ]),
+        strings(&[
+            Some("Microsoft"),
+            Some("Contoso"),
+            Some("Contoso"),
+            Some(""),
+        ]),
         strings(&[Some("Windows"), Some("Tool"), Some("Tool"), Some("")]),
         strings(&[Some("x"); 4]),
     ];
@@ -161,7 +206,10 @@ use arrow::array::Array;
 #[tokio::test]
 async fn file_profile_is_a_leftouter_lookup_on_the_hash() {
     let dir = tempfile::tempdir().expect("tempdir");
-    write(&dir.path().join("FileProfile/part-0000.parquet"), &profiles());
+    write(
+        &dir.path().join("FileProfile/part-0000.parquet"),
+        &profiles(),
+    );
     write(&dir.path().join("Events/part-0000.parquet"), &events());
     let s = session(dir.path(), None);
 
@@ -192,27 +240,46 @@ async fn file_profile_is_a_leftouter_lookup_on_the_hash() {
         "FileName:string SHA1:string SHA256:string InitiatingProcessSHA1:string SHA2561:string MD5:string \
          FileSize:long GlobalPrevalence:long GlobalFirstSeen:datetime GlobalLastSeen:datetime Signer:string \
          Issuer:string SignerHash:string IsCertificateValid:bool IsRootSignerMicrosoft:bool \
-         SignatureState:string IsExecutable:bool ThreatName:string Publisher:string SoftwareName:string"
+         SignatureState:string IsExecutable:bool ThreatName:string Publisher:string SoftwareName:string \
+         ProfileAvailability:string"
     );
 
-    // another hash column: the profile's SHA1 is added
+    // found or not; the column named as a string, as published queries do
     let t = table(
         &s,
-        "Events | invoke FileProfile(InitiatingProcessSHA1) | project FileName, SHA11, Signer | order by FileName asc",
+        "Events | invoke FileProfile('SHA1', 10000) | project FileName, ProfileAvailability | order by FileName asc",
     )
     .await;
     assert_eq!(
         t,
         vec![
-            "FileName:string SHA11:string Signer:string",
-            "a.exe|bbb|Contoso",
-            "b.exe|aaa|Microsoft Windows",
-            "c.exe||",
-            "d.exe||",
+            "FileName:string ProfileAvailability:string",
+            "a.exe|Available",
+            "b.exe|Available",
+            "c.exe|Missing",
+            "d.exe|Missing",
         ]
     );
 
-    // by SHA256
+    // another hash column: matched on the profile's SHA1, which (lookup's
+    // rule) is not repeated; the input's own SHA1 stays
+    let t = table(
+        &s,
+        "Events | invoke FileProfile(InitiatingProcessSHA1) | project FileName, SHA1, SHA2561, Signer | order by FileName asc",
+    )
+    .await;
+    assert_eq!(
+        t,
+        vec![
+            "FileName:string SHA1:string SHA2561:string Signer:string",
+            "a.exe|aaa|b256|Contoso",
+            "b.exe|bbb|a256|Microsoft Windows",
+            "c.exe|ccc||",
+            "d.exe|||",
+        ]
+    );
+
+    // by SHA256: the profile's SHA1 is renamed (the input has one)
     let t = table(
         &s,
         "Events | invoke FileProfile(SHA256) | project FileName, SHA11, Publisher | order by FileName asc",
@@ -230,10 +297,31 @@ async fn file_profile_is_a_leftouter_lookup_on_the_hash() {
     );
 
     // wrong arguments
-    assert!(error(&s, "Events | invoke FileProfile(FileName)").await.contains("not a hash column"));
-    assert!(error(&s, "Events | invoke FileProfile(SHA1, 0)").await.contains("1 to 1000"));
-    assert!(error(&s, "Events | invoke FileProfile(SHA1, 5000)").await.contains("1 to 1000"));
-    assert!(error(&s, "Events | invoke FileProfile(Nope)").await.contains("KQL2002"));
+    assert!(
+        error(&s, "Events | invoke FileProfile(FileName)")
+            .await
+            .contains("not a hash column")
+    );
+    assert!(
+        error(&s, "Events | invoke FileProfile(SHA1, 0)")
+            .await
+            .contains("at least 1")
+    );
+    assert!(
+        error(&s, "Events | invoke FileProfile(SHA1, 'many')")
+            .await
+            .contains("constant integer")
+    );
+    assert!(
+        error(&s, "Events | invoke FileProfile(SHA1, 1, 2)")
+            .await
+            .contains("at most 2")
+    );
+    assert!(
+        error(&s, "Events | invoke FileProfile(Nope)")
+            .await
+            .contains("KQL2002")
+    );
     assert!(
         error(&s, "Events | project FileName | invoke FileProfile()")
             .await
@@ -247,7 +335,10 @@ async fn file_profile_without_the_table_says_what_to_add() {
     write(&dir.path().join("Events/part-0000.parquet"), &events());
     let s = session(dir.path(), None);
     let e = error(&s, "Events | invoke FileProfile()").await;
-    assert!(e.starts_with("KQL5012: FileProfile() needs file profile data: add a FileProfile table"), "{e}");
+    assert!(
+        e.starts_with("KQL5012: FileProfile() needs file profile data: add a FileProfile table"),
+        "{e}"
+    );
     assert!(e.contains("GlobalPrevalence:int"), "{e}");
 }
 

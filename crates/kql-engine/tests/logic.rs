@@ -323,7 +323,10 @@ fn open_suite() -> Suite {
             Some(&testdata.join("watchlists")),
             Some(&testdata.join("functions")),
         )
-        .expect("the test workspace loads"),
+        .expect("the test workspace loads")
+        // the invented GeoIP database (66_enrichment.slt)
+        .with_geoip(Some(&testdata.join("geoip")))
+        .expect("the test GeoIP folder exists"),
     );
     let session = KqlSession::open(options).expect("the archive opens");
     Suite {

@@ -18,6 +18,7 @@ use datafusion::common::{Result, exec_err};
 use datafusion::logical_expr::{
     ColumnarValue, Expr, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, Volatility,
 };
+use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
@@ -104,6 +105,8 @@ pub struct GeoIpDb {
 #[derive(Debug, Default)]
 pub struct GeoIpBuilder {
     db: GeoIpDb,
+    /// Each distinct bag once: many networks share a location.
+    index: HashMap<String, u32>,
 }
 
 impl GeoIpBuilder {
@@ -113,13 +116,21 @@ impl GeoIpBuilder {
                 origin: origin.into(),
                 ..GeoIpDb::default()
             },
+            index: HashMap::new(),
         }
     }
 
-    /// Add a location; its index for [`GeoIpBuilder::add_network`].
+    /// Add a location (an equal one is shared); its index for
+    /// [`GeoIpBuilder::add_network`].
     pub fn add_location(&mut self, loc: &GeoLocation) -> u32 {
-        self.db.bags.push(loc.to_json());
-        (self.db.bags.len() - 1) as u32
+        let bag = loc.to_json();
+        if let Some(&i) = self.index.get(&bag) {
+            return i;
+        }
+        let i = self.db.bags.len() as u32;
+        self.db.bags.push(bag.clone());
+        self.index.insert(bag, i);
+        i
     }
 
     pub fn add_network(&mut self, net: Network, location: u32) {

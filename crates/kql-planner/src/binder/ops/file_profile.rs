@@ -9,13 +9,20 @@
 //! the user's export, a `FileProfile` table of the archive with the
 //! documented columns. The call is then a `lookup kind=leftouter` of the
 //! input on that table (the key: `SHA1`, `SHA256` or `MD5`, by the hash the
-//! column holds), one profile per hash (the one last seen). Without the
-//! table the call is an error that says what to add; binding without data
-//! (`kql check`) binds the documented columns.
+//! column holds), one profile per hash (the one last seen), and
+//! `ProfileAvailability` is `Available` for a row whose profile was found,
+//! `Missing` otherwise (Defender's `Error`, a failed service call, does not
+//! happen offline). The right key is not repeated (lookup's rule). Without
+//! the table the call is an error that says what to add; binding without
+//! data (`kql check`) binds the documented columns.
 //!
-//! Difference: every row is enriched; `y` is checked (an integer in
-//! 1..=1000) but does not drop enrichment from rows past the limit, which
-//! Defender picks in no documented order.
+//! The hash column may be named bare (`FileProfile(SHA1)`) or as a string
+//! (`FileProfile('SHA1')`), as published queries do.
+//!
+//! Difference: every row is enriched. `y` is checked (a constant integer,
+//! at least 1; published queries pass 10000 although the page says 1-1000)
+//! but does not drop enrichment from rows past the limit, which Defender
+//! picks in no documented order.
 
 use super::super::LetBinding;
 use super::Binder;
@@ -56,12 +63,27 @@ pub(crate) const COLUMNS: &[(&str, KqlType)] = &[
     ("SoftwareName", KqlType::String),
 ];
 
+/// The column kql computes (not read from the table).
+const AVAILABILITY: &str = "ProfileAvailability";
+
+/// Marks the profile rows, to tell found from missing after the lookup.
+const FOUND: &str = "__kql_fileprofile_found";
+
 fn column_list() -> String {
     COLUMNS
         .iter()
         .map(|(n, t)| format!("{n}:{}", t.as_str()))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// The constant string an argument is, if it is one.
+fn constant_string(b: &mut Binder, arg: &ast::Arg) -> Option<String> {
+    let v = b.bind_scalar(&arg.value, &[]).ok()?;
+    match v.expr {
+        Expr::Literal(ScalarValue::Utf8(Some(s)), _) => Some(s),
+        _ => None,
+    }
 }
 
 /// Whether a column of the user's table fits a documented column's type
@@ -104,7 +126,7 @@ fn bad(span: Span, message: String) -> Diagnostic {
         .with_hint("e.g. `| invoke FileProfile(SHA1, 1000)` or `| invoke FileProfile(InitiatingProcessSHA256)`")
 }
 
-/// The `y` argument: a constant integer in 1..=1000.
+/// The `y` argument: a constant integer, at least 1.
 fn check_limit(b: &mut Binder, arg: &ast::Arg) -> Result<(), Diagnostic> {
     let v = b.bind_scalar(&arg.value, &[])?;
     let n = match &v.expr {
@@ -113,10 +135,10 @@ fn check_limit(b: &mut Binder, arg: &ast::Arg) -> Result<(), Diagnostic> {
         _ => None,
     };
     match n {
-        Some(n) if (1..=1000).contains(&n) => Ok(()),
+        Some(n) if n >= 1 => Ok(()),
         Some(n) => Err(bad(
             arg.value.span,
-            format!("FileProfile(): the number of records to enrich must be 1 to 1000, got {n}"),
+            format!("FileProfile(): the number of records to enrich must be at least 1, got {n}"),
         )),
         None => Err(bad(
             arg.value.span,
@@ -137,22 +159,32 @@ pub(crate) fn bind(
         return Err(Diagnostic::at(
             Code::WrongArgCount,
             name_span,
-            format!("FileProfile() takes at most 2 arguments, got {}", args.len()),
+            format!(
+                "FileProfile() takes at most 2 arguments, got {}",
+                args.len()
+            ),
         ));
     }
     if let Some(a) = args.iter().find(|a| a.name.is_some()) {
-        return Err(bad(a.span, "FileProfile() takes positional arguments".to_string()));
+        return Err(bad(
+            a.span,
+            "FileProfile() takes positional arguments".to_string(),
+        ));
     }
     // x: the hash column
     let (key, key_span) = match args.first() {
         Some(a) => match &a.value.kind {
             ExprKind::Name(id) => (id.name.clone(), a.value.span),
-            _ => {
-                return Err(bad(
-                    a.value.span,
-                    "FileProfile(): the first argument must be a column of file hashes".to_string(),
-                ));
-            }
+            _ => match constant_string(b, a) {
+                Some(s) => (s, a.value.span),
+                None => {
+                    return Err(bad(
+                        a.value.span,
+                        "FileProfile(): the first argument must be a column of file hashes"
+                            .to_string(),
+                    ));
+                }
+            },
         },
         None => ("SHA1".to_string(), name_span),
     };
@@ -207,9 +239,14 @@ pub(crate) fn bind(
                         return Err(Diagnostic::at(
                             Code::EnrichmentMissing,
                             name_span,
-                            format!("FileProfile() reads the FileProfile table, which has no column {n}"),
+                            format!(
+                                "FileProfile() reads the FileProfile table, which has no column {n}"
+                            ),
                         )
-                        .with_hint(format!("the FileProfile table needs the columns {}", column_list())));
+                        .with_hint(format!(
+                            "the FileProfile table needs the columns {}",
+                            column_list()
+                        )));
                     }
                 }
             }
@@ -230,7 +267,8 @@ pub(crate) fn bind(
                 Code::EnrichmentMissing,
                 name_span,
                 format!(
-                    "FileProfile() needs file profile data: add a FileProfile table with columns {} to the archive",
+                    "FileProfile() needs file profile data: add a FileProfile table with columns {} to the archive \
+                     (kql computes {AVAILABILITY})",
                     column_list()
                 ),
             )
@@ -250,11 +288,14 @@ pub(crate) fn bind(
     };
     let text = format!(
         "{INPUT} | lookup kind=leftouter ({} | where isnotempty({right_key}) \
-         | summarize arg_max(GlobalLastSeen, *) by {right_key} | project {projected}) on {on}",
+         | summarize arg_max(GlobalLastSeen, *) by {right_key} \
+         | project {projected}, {FOUND} = true) on {on} \
+         | extend {AVAILABILITY} = iff(isnotnull({FOUND}), 'Available', 'Missing') \
+         | project-away {FOUND}",
         quote(&table)
     );
-    let script = kql_syntax::parse(&text)
-        .map_err(|e| Diagnostic::internal("FileProfile", e.message))?;
+    let script =
+        kql_syntax::parse(&text).map_err(|e| Diagnostic::internal("FileProfile", e.message))?;
     let Some(Statement::Query(query)) = script.statements.last() else {
         return Err(Diagnostic::internal("FileProfile", "no query"));
     };
