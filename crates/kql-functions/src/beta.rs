@@ -12,7 +12,7 @@
 //!   gives NaN.
 
 use crate::math::loggamma;
-use crate::typed_udf::TypedUdf;
+use crate::typed_udf::{TypedArgs, TypedUdf};
 use datafusion::arrow::array::{Array, ArrayRef, AsArray, Float64Builder};
 use datafusion::arrow::datatypes::{DataType, Float64Type};
 use datafusion::common::Result;
@@ -156,13 +156,16 @@ fn kernel(a: &[ArrayRef], rows: usize, f: fn(f64, f64, f64) -> Option<f64>) -> R
     Ok(Arc::new(out.finish()))
 }
 
-fn cdf_kernel(a: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
+fn cdf_kernel(c: &TypedArgs) -> Result<ArrayRef> {
+    let (a, rows) = (c.arrays(), c.rows);
     kernel(a, rows, |x, al, be| Some(beta_cdf(x, al, be)))
 }
-fn pdf_kernel(a: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
+fn pdf_kernel(c: &TypedArgs) -> Result<ArrayRef> {
+    let (a, rows) = (c.arrays(), c.rows);
     kernel(a, rows, |x, al, be| Some(beta_pdf(x, al, be)))
 }
-fn inv_kernel(a: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
+fn inv_kernel(c: &TypedArgs) -> Result<ArrayRef> {
+    let (a, rows) = (c.arrays(), c.rows);
     kernel(a, rows, beta_inv)
 }
 

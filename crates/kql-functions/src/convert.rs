@@ -11,7 +11,7 @@
 //! Temperatures are affine and `Tilt` (an angle as the sine) is not linear:
 //! they have their own formulas.
 
-use crate::typed_udf::TypedUdf;
+use crate::typed_udf::{TypedArgs, TypedUdf};
 use datafusion::arrow::array::{Array, ArrayRef, AsArray, Float64Builder};
 use datafusion::arrow::datatypes::{DataType, Float64Type};
 use datafusion::common::Result;
@@ -408,7 +408,8 @@ fn kernel(name: &str, a: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
 
 macro_rules! kernels {
     ($($f:ident => $n:literal),* $(,)?) => {
-        $(fn $f(a: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
+        $(fn $f(c: &TypedArgs) -> Result<ArrayRef> {
+            let (a, rows) = (c.arrays(), c.rows);
             kernel($n, a, rows)
         })*
         fn udf(name: &str) -> Option<TypedUdf> {

@@ -37,7 +37,7 @@
 use crate::dynamic::arrays::array_elements;
 use crate::dynamic::{Kind, kind, unquote, write_json_string};
 use crate::format::{format_datetime, format_timespan};
-use crate::typed_udf::TypedUdf;
+use crate::typed_udf::{TypedArgs, TypedUdf};
 use datafusion::arrow::array::{
     Array, ArrayRef, AsArray, Decimal128Builder, Float64Builder, StringArray, StringBuilder,
 };
@@ -85,7 +85,8 @@ fn write_guid(d: &[u8; 32]) -> String {
     out
 }
 
-fn toguid_kernel(a: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
+fn toguid_kernel(c: &TypedArgs) -> Result<ArrayRef> {
+    let (a, rows) = (c.arrays(), c.rows);
     let s = a[0].as_string::<i32>();
     let out: StringArray = (0..rows)
         .map(|i| (!s.is_null(i)).then(|| parse_guid(s.value(i))).flatten())
@@ -115,7 +116,8 @@ pub fn new_guid(counter: u64) -> String {
     write_guid(&d)
 }
 
-fn new_guid_kernel(_: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
+fn new_guid_kernel(c: &TypedArgs) -> Result<ArrayRef> {
+    let rows = c.rows;
     let out: StringArray = (0..rows).map(|i| Some(new_guid(i as u64))).collect();
     Ok(Arc::new(out))
 }
@@ -190,7 +192,8 @@ fn decimal_builder(rows: usize) -> Result<Decimal128Builder> {
     Ok(Decimal128Builder::with_capacity(rows).with_precision_and_scale(38, DECIMAL_SCALE as i8)?)
 }
 
-fn todecimal_str_kernel(a: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
+fn todecimal_str_kernel(c: &TypedArgs) -> Result<ArrayRef> {
+    let (a, rows) = (c.arrays(), c.rows);
     let s = a[0].as_string::<i32>();
     let mut out = decimal_builder(rows)?;
     for i in 0..rows {
@@ -199,7 +202,8 @@ fn todecimal_str_kernel(a: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
     Ok(Arc::new(out.finish()))
 }
 
-fn todecimal_real_kernel(a: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
+fn todecimal_real_kernel(c: &TypedArgs) -> Result<ArrayRef> {
+    let (a, rows) = (c.arrays(), c.rows);
     let r = a[0].as_primitive::<Float64Type>();
     let mut out = decimal_builder(rows)?;
     for i in 0..rows {
@@ -247,7 +251,8 @@ pub fn format_bytes(size: f64, precision: i64, units: &str, base: i64) -> Option
     Some(format!("{v} {}", UNITS[unit]))
 }
 
-fn format_bytes_kernel(a: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
+fn format_bytes_kernel(c: &TypedArgs) -> Result<ArrayRef> {
+    let (a, rows) = (c.arrays(), c.rows);
     let size = a[0].as_primitive::<Float64Type>();
     let prec = a.get(1).map(|p| p.as_primitive::<Int64Type>());
     let units = a.get(2).map(|u| u.as_string::<i32>());
@@ -300,7 +305,8 @@ pub fn jaccard(a: &str, b: &str) -> Option<f64> {
     Some(inter as f64 / union as f64)
 }
 
-fn jaccard_kernel(a: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
+fn jaccard_kernel(c: &TypedArgs) -> Result<ArrayRef> {
+    let (a, rows) = (c.arrays(), c.rows);
     let (x, y) = (a[0].as_string::<i32>(), a[1].as_string::<i32>());
     let mut out = Float64Builder::with_capacity(rows);
     for i in 0..rows {
@@ -367,11 +373,13 @@ fn sort_by_kernel(a: &[ArrayRef], rows: usize, desc: bool) -> Result<ArrayRef> {
     Ok(Arc::new(out))
 }
 
-fn sort_asc_by_kernel(a: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
+fn sort_asc_by_kernel(c: &TypedArgs) -> Result<ArrayRef> {
+    let (a, rows) = (c.arrays(), c.rows);
     sort_by_kernel(a, rows, false)
 }
 
-fn sort_desc_by_kernel(a: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
+fn sort_desc_by_kernel(c: &TypedArgs) -> Result<ArrayRef> {
+    let (a, rows) = (c.arrays(), c.rows);
     sort_by_kernel(a, rows, true)
 }
 
@@ -487,16 +495,20 @@ pub enum RangeKind {
     TimeSpan,
 }
 
-fn range_long(a: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
+fn range_long(c: &TypedArgs) -> Result<ArrayRef> {
+    let (a, rows) = (c.arrays(), c.rows);
     range_kernel(a, rows, RangeKind::Long)
 }
-fn range_real(a: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
+fn range_real(c: &TypedArgs) -> Result<ArrayRef> {
+    let (a, rows) = (c.arrays(), c.rows);
     range_kernel(a, rows, RangeKind::Real)
 }
-fn range_datetime(a: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
+fn range_datetime(c: &TypedArgs) -> Result<ArrayRef> {
+    let (a, rows) = (c.arrays(), c.rows);
     range_kernel(a, rows, RangeKind::DateTime)
 }
-fn range_timespan(a: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
+fn range_timespan(c: &TypedArgs) -> Result<ArrayRef> {
+    let (a, rows) = (c.arrays(), c.rows);
     range_kernel(a, rows, RangeKind::TimeSpan)
 }
 

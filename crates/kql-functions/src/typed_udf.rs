@@ -1,12 +1,16 @@
 //! [`TypedUdf`]: a row-function shell whose arguments are cast to the Arrow
-//! types it names (Float64, Utf8, Int64, ...) and handed to the kernel as
-//! arrays of one length. Constant arguments are read once as one-row arrays
-//! when every argument is constant (the result is then a scalar); otherwise
-//! they are expanded to the batch length.
+//! types it names (Float64, Utf8, Int64, Boolean, ...) and handed to the
+//! kernel as [`TypedArgs`], arrays of one length. Constant arguments are read
+//! once as one-row arrays when every argument is constant (the result is then
+//! a scalar); otherwise they are expanded to the batch length. The geo
+//! functions, `convert_*`, `beta_*` and the scalars of `scalars.rs` use it;
+//! [`crate::udf::KernelUdf`] is the shell for kernels that read strings and
+//! integers through [`crate::columnar::Args`] without expanding constants.
 
-use datafusion::arrow::array::ArrayRef;
+use datafusion::arrow::array::{Array, ArrayRef, AsArray};
 use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::DataType;
+use datafusion::arrow::datatypes::{Float64Type, Int64Type};
 use datafusion::common::Result;
 use datafusion::logical_expr::{
     ColumnarValue, Expr, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, Volatility,
@@ -14,15 +18,48 @@ use datafusion::logical_expr::{
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
-/// The kernel: the cast arguments and the row count.
-pub(crate) type TypedKernel = fn(&[ArrayRef], usize) -> Result<ArrayRef>;
+/// The arguments of one call, cast and expanded to `rows`.
+pub(crate) struct TypedArgs {
+    arrays: Vec<ArrayRef>,
+    pub rows: usize,
+}
+
+impl TypedArgs {
+    /// Every argument as an array of `rows` values.
+    pub(crate) fn arrays(&self) -> &[ArrayRef] {
+        &self.arrays
+    }
+    pub(crate) fn f64(&self, k: usize, i: usize) -> Option<f64> {
+        let a = self.arrays.get(k)?.as_primitive::<Float64Type>();
+        (!a.is_null(i)).then(|| a.value(i))
+    }
+    pub(crate) fn i64(&self, k: usize, i: usize) -> Option<i64> {
+        let a = self.arrays.get(k)?.as_primitive::<Int64Type>();
+        (!a.is_null(i)).then(|| a.value(i))
+    }
+    pub(crate) fn bool(&self, k: usize, i: usize) -> Option<bool> {
+        let a = self.arrays.get(k)?.as_boolean();
+        (!a.is_null(i)).then(|| a.value(i))
+    }
+    pub(crate) fn str(&self, k: usize, i: usize) -> Option<&str> {
+        let a = self.arrays.get(k)?.as_string::<i32>();
+        (!a.is_null(i)).then(|| a.value(i))
+    }
+    /// Whether argument `k` was given at all.
+    pub(crate) fn has(&self, k: usize) -> bool {
+        k < self.arrays.len()
+    }
+}
+
+/// The kernel: the cast arguments.
+pub(crate) type TypedKernel = fn(&TypedArgs) -> Result<ArrayRef>;
 
 pub struct TypedUdf {
     name: &'static str,
     signature: Signature,
     ret: DataType,
     /// The type each argument is cast to (the last repeats).
-    args: &'static [DataType],
+    args: Vec<DataType>,
     kernel: TypedKernel,
 }
 
@@ -30,14 +67,14 @@ impl TypedUdf {
     pub(crate) fn new(
         name: &'static str,
         ret: DataType,
-        args: &'static [DataType],
+        args: &[DataType],
         kernel: TypedKernel,
     ) -> TypedUdf {
         TypedUdf {
             name,
             signature: Signature::variadic_any(Volatility::Immutable),
             ret,
-            args,
+            args: args.to_vec(),
             kernel,
         }
     }
@@ -109,7 +146,7 @@ impl ScalarUDFImpl for TypedUdf {
                 }
             })
             .collect::<Result<Vec<_>>>()?;
-        let out = (self.kernel)(&arrays, rows)?;
+        let out = (self.kernel)(&TypedArgs { arrays, rows })?;
         crate::columnar::finish(out, all_scalar)
     }
 }

@@ -18,16 +18,10 @@ pub mod polygon;
 pub mod shapes;
 pub mod wkt;
 
-use crate::columnar::finish;
-use datafusion::arrow::array::{Array, ArrayRef, AsArray};
-use datafusion::arrow::compute::cast;
-use datafusion::arrow::datatypes::{DataType, Float64Type, Int64Type};
-use datafusion::common::Result;
-use datafusion::logical_expr::{
-    ColumnarValue, Expr, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, Volatility,
-};
+use crate::typed_udf::TypedUdf;
+use datafusion::arrow::datatypes::DataType;
+use datafusion::logical_expr::{Expr, ScalarUDF};
 use std::fmt::Write;
-use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
 /// How a geo UDF reads one argument.
@@ -39,113 +33,25 @@ pub(crate) enum In {
     Bool,
 }
 
-/// The arguments of one call, cast and expanded to `rows`.
-pub(crate) struct Cols {
-    arrays: Vec<ArrayRef>,
-    pub rows: usize,
-}
+/// The arguments of one call: the shared typed-argument reader.
+pub(crate) type Cols = crate::typed_udf::TypedArgs;
 
-impl Cols {
-    pub(crate) fn f64(&self, k: usize, i: usize) -> Option<f64> {
-        let a = self.arrays.get(k)?.as_primitive::<Float64Type>();
-        (!a.is_null(i)).then(|| a.value(i))
-    }
-    pub(crate) fn i64(&self, k: usize, i: usize) -> Option<i64> {
-        let a = self.arrays.get(k)?.as_primitive::<Int64Type>();
-        (!a.is_null(i)).then(|| a.value(i))
-    }
-    pub(crate) fn bool(&self, k: usize, i: usize) -> Option<bool> {
-        let a = self.arrays.get(k)?.as_boolean();
-        (!a.is_null(i)).then(|| a.value(i))
-    }
-    pub(crate) fn str(&self, k: usize, i: usize) -> Option<&str> {
-        let a = self.arrays.get(k)?.as_string::<i32>();
-        (!a.is_null(i)).then(|| a.value(i))
-    }
-    /// Whether argument `k` was given at all.
-    pub(crate) fn has(&self, k: usize) -> bool {
-        k < self.arrays.len()
-    }
-}
+pub(crate) type GeoKernel = crate::typed_udf::TypedKernel;
 
-pub(crate) type GeoKernel = fn(&Cols) -> Result<ArrayRef>;
-
-/// A geo row function: reads its arguments as `reads` says (the last entry
-/// repeats) and maps them to the result with `kernel`.
-pub struct GeoUdf {
-    name: &'static str,
-    signature: Signature,
-    ret: DataType,
-    reads: &'static [In],
-    kernel: GeoKernel,
-}
-
-impl std::fmt::Debug for GeoUdf {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("GeoUdf").field("name", &self.name).finish()
-    }
-}
-
-impl PartialEq for GeoUdf {
-    fn eq(&self, other: &Self) -> bool {
-        self.name == other.name
-    }
-}
-
-impl Eq for GeoUdf {}
-
-impl Hash for GeoUdf {
-    fn hash<H: Hasher>(&self, state: &mut H) {
-        self.name.hash(state);
-    }
-}
-
-impl ScalarUDFImpl for GeoUdf {
-    fn name(&self) -> &str {
-        self.name
-    }
-
-    fn signature(&self) -> &Signature {
-        &self.signature
-    }
-
-    fn return_type(&self, _: &[DataType]) -> Result<DataType> {
-        Ok(self.ret.clone())
-    }
-
-    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
-        let all_scalar = args
-            .args
-            .iter()
-            .all(|a| matches!(a, ColumnarValue::Scalar(_)));
-        let rows = if all_scalar { 1 } else { args.number_rows };
-        let arrays = args
-            .args
-            .iter()
-            .enumerate()
-            .map(|(k, a)| {
-                let target = match self.reads[k.min(self.reads.len() - 1)] {
-                    In::F64 => DataType::Float64,
-                    In::I64 => DataType::Int64,
-                    In::Str => DataType::Utf8,
-                    In::Bool => DataType::Boolean,
-                };
-                let a = a.to_array(rows)?;
-                if a.data_type() == &target {
-                    Ok(a)
-                } else {
-                    Ok(cast(&a, &target)?)
-                }
-            })
-            .collect::<Result<Vec<_>>>()?;
-        let out = (self.kernel)(&Cols { arrays, rows })?;
-        finish(out, all_scalar)
+impl In {
+    fn data_type(self) -> DataType {
+        match self {
+            In::F64 => DataType::Float64,
+            In::I64 => DataType::Int64,
+            In::Str => DataType::Utf8,
+            In::Bool => DataType::Boolean,
+        }
     }
 }
 
 const DYN: DataType = DataType::Utf8;
 
-fn udf(name: &str) -> Option<GeoUdf> {
+fn udf(name: &str) -> Option<TypedUdf> {
     use In::*;
     const PT: &[In] = &[F64, F64, I64];
     const S: &[In] = &[Str, I64];
@@ -217,13 +123,8 @@ fn udf(name: &str) -> Option<GeoUdf> {
         }
         _ => return None,
     };
-    Some(GeoUdf {
-        name: kql_name(name)?,
-        signature: Signature::variadic_any(Volatility::Immutable),
-        ret,
-        reads,
-        kernel,
-    })
+    let args: Vec<DataType> = reads.iter().map(|r| r.data_type()).collect();
+    Some(TypedUdf::new(kql_name(name)?, ret, &args, kernel))
 }
 
 /// The KQL functions of this module.
