@@ -407,10 +407,20 @@ pub(crate) fn bind_function(
         "abs" => {
             arity(name, args, 1, 1, span)?;
             let v = bind_args(b)?.remove(0);
+            if v.ty == KqlType::TimeSpan {
+                // abs(timespan) is a timespan (Kusto.Language's signature),
+                // on the nanosecond count.
+                let ns = cast(v.expr, DataType::Int64);
+                let e = cast(
+                    datafusion::functions::math::expr_fn::abs(ns),
+                    crate::types::arrow_type(KqlType::TimeSpan),
+                );
+                return Ok(BExpr::new(e, KqlType::TimeSpan));
+            }
             if !is_numeric(v.ty) {
                 return Err(type_error(
                     span,
-                    &format!("abs() needs a number, got {}", v.ty.as_str()),
+                    &format!("abs() needs a number or a timespan, got {}", v.ty.as_str()),
                 ));
             }
             let ty = v.ty;
