@@ -296,8 +296,11 @@ pub(crate) fn bind_function(
                 )
             })?;
             let (t, f) = (cast_to(t, ty), cast_to(f, ty));
-            // A null condition takes the else branch, as in Kusto.
-            let e = when(coalesce(vec![c.expr, lit(false)]), t.expr)
+            // A null condition takes the else branch, as in Kusto: that is
+            // what CASE WHEN does with null, so no coalesce() wrapper (which
+            // DataFusion's optimiser rewrites and re-extracts at every level
+            // of a chain of `extend x = iff(..., f(x), x)`, exponentially).
+            let e = when(c.expr, t.expr)
                 .otherwise(f.expr)
                 .map_err(|e| Diagnostic::internal("bind", e))?;
             Ok(BExpr::new(e, ty))

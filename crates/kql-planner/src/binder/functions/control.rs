@@ -8,8 +8,8 @@ use crate::binder::operators::{expect_bool, type_error};
 use crate::bound::{BExpr, BoundColumn};
 use crate::types::KqlType;
 use datafusion::arrow::datatypes::DataType;
-use datafusion::functions::core::expr_fn::coalesce;
-use datafusion::logical_expr::{cast, lit, when};
+
+use datafusion::logical_expr::{cast, when};
 use kql_functions::unixtime::{EpochUnit, unixtime_expr};
 use kql_syntax::ast::{self, ExprKind, Literal};
 use kql_syntax::{Code, Diagnostic, Span};
@@ -51,8 +51,9 @@ pub(super) fn bind(
                 let v = b.bind_scalar(&a.value, row)?;
                 if i % 2 == 0 && i + 1 < args.len() {
                     let p = expect_bool(v, a.value.span, "a case() predicate")?;
-                    // a null predicate is not satisfied
-                    preds.push(coalesce(vec![p.expr, lit(false)]));
+                    // a null predicate is not satisfied: CASE WHEN treats
+                    // null as not true already
+                    preds.push(p.expr);
                 } else {
                     values.push(v);
                 }
