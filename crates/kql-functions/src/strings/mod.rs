@@ -21,8 +21,7 @@ use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::DataType;
 use datafusion::common::{Result, ScalarValue, exec_err};
 use datafusion::logical_expr::{
-    ColumnarValue, Expr, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, TypeSignature,
-    Volatility,
+    ColumnarValue, Expr, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, Volatility,
 };
 use std::sync::Arc;
 
@@ -42,18 +41,16 @@ impl StringMatchUdf {
             kind.name(),
             if case_sensitive { "_cs" } else { "" }
         );
-        let string_types = [DataType::Utf8, DataType::LargeUtf8, DataType::Utf8View];
-        let mut sigs = Vec::new();
-        for a in &string_types {
-            for b in &string_types {
-                sigs.push(TypeSignature::Exact(vec![a.clone(), b.clone()]));
-            }
-        }
+        // Any two arguments: the binder has made both strings, and the
+        // kernel reads the three Arrow string types and casts anything else
+        // (a dictionary column) itself. A `one_of` list of exact string
+        // signatures made DataFusion's optimiser exponential in the depth of
+        // `extend x = iff(s contains ..., f(x), x)` chains.
         StringMatchUdf {
             kind,
             case_sensitive,
             name,
-            signature: Signature::one_of(sigs, Volatility::Immutable),
+            signature: Signature::variadic_any(Volatility::Immutable),
         }
     }
 }
@@ -86,6 +83,26 @@ pub fn string_match_expr(kind: MatchKind, case_sensitive: bool, hay: Expr, needl
 
 use crate::columnar::{for_each_str, scalar_str};
 
+/// `v` as one of the Arrow string types (a dictionary or other column cast
+/// to Utf8; a null stays null).
+fn as_string_value(v: &ColumnarValue) -> Result<ColumnarValue> {
+    let is_string = |t: &DataType| {
+        matches!(
+            t,
+            DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View | DataType::Null
+        )
+    };
+    Ok(match v {
+        ColumnarValue::Array(a) if !is_string(a.data_type()) => {
+            ColumnarValue::Array(cast(a, &DataType::Utf8)?)
+        }
+        ColumnarValue::Scalar(s) if !is_string(&s.data_type()) => {
+            ColumnarValue::Scalar(s.cast_to(&DataType::Utf8)?)
+        }
+        other => other.clone(),
+    })
+}
+
 impl ScalarUDFImpl for StringMatchUdf {
     fn name(&self) -> &str {
         &self.name
@@ -103,6 +120,7 @@ impl ScalarUDFImpl for StringMatchUdf {
         let [hay, needle] = args.args.as_slice() else {
             return exec_err!("{} takes two arguments", self.name);
         };
+        let (hay, needle) = (&as_string_value(hay)?, &as_string_value(needle)?);
         // A null on either side: the predicate is false (two-valued).
         match (hay, needle) {
             (_, ColumnarValue::Scalar(n)) => {
@@ -207,5 +225,29 @@ mod tests {
         let needles: ArrayRef = Arc::new(StringArray::from(vec![Some("B"), Some("x")]));
         let out = run(&udf, hay, ColumnarValue::Array(needles));
         assert_eq!(out, BooleanArray::from(vec![true, false]));
+    }
+
+    #[test]
+    fn a_dictionary_column_is_read_as_its_strings() {
+        use datafusion::arrow::array::DictionaryArray;
+        use datafusion::arrow::datatypes::Int32Type;
+        let dict: DictionaryArray<Int32Type> = vec![
+            Some("cmd.exe /c x"),
+            None,
+            Some("svchost.exe"),
+            Some("cmd.exe /c x"),
+        ]
+        .into_iter()
+        .collect();
+        let udf = StringMatchUdf::new(MatchKind::Has, false);
+        let out = run(
+            &udf,
+            Arc::new(dict),
+            ColumnarValue::Scalar(ScalarValue::Utf8(Some("CMD".into()))),
+        );
+        assert_eq!(
+            out.iter().collect::<Vec<_>>(),
+            vec![Some(true), Some(false), Some(false), Some(true)]
+        );
     }
 }
