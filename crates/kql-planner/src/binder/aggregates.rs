@@ -466,6 +466,30 @@ pub(crate) fn bind_columns(
 /// Each value goes to the UDAF as its JSON element text, typed by its KQL
 /// type (`cast_to` dynamic: strings quoted, numbers bare, datetimes as ISO
 /// strings, dynamic values as they are).
+/// The optional `maxSize` argument of make_list / make_set / make_bag: a
+/// positive constant integer, `default` when not given.
+fn max_size(
+    b: &mut Binder,
+    name: &str,
+    arg: Option<&ast::Arg>,
+    default: usize,
+    row: &[BoundColumn],
+) -> Result<usize, Diagnostic> {
+    let Some(a) = arg else {
+        return Ok(default);
+    };
+    let m = b.bind_scalar(&a.value, row)?;
+    match m.literal {
+        Some(Literal::Int(n)) if n > 0 => Ok(n as usize),
+        Some(Literal::Long(n)) if n > 0 => Ok(usize::try_from(n).unwrap_or(default)),
+        _ => Err(Diagnostic::at(
+            Code::BadArgument,
+            a.value.span,
+            format!("{name}()'s maxSize must be a positive constant integer"),
+        )),
+    }
+}
+
 fn bind_make_list(
     b: &mut Binder,
     call: &ast::Call,
@@ -501,24 +525,12 @@ fn bind_make_list(
         let p = b.bind_scalar(&call.args[1].value, row)?;
         elem = only_if(elem, p, call.args[1].value.span)?;
     }
-    let max = match call.args.get(fixed) {
-        None if matches!(name, "makelist" | "makeset") => DEPRECATED_MAX_SIZE,
-        None => MAX_SIZE,
-        Some(a) => {
-            let m = b.bind_scalar(&a.value, row)?;
-            match m.literal {
-                Some(Literal::Int(n)) if n > 0 => n as usize,
-                Some(Literal::Long(n)) if n > 0 => usize::try_from(n).unwrap_or(MAX_SIZE),
-                _ => {
-                    return Err(Diagnostic::at(
-                        Code::BadArgument,
-                        a.value.span,
-                        format!("{name}()'s maxSize must be a positive constant integer"),
-                    ));
-                }
-            }
-        }
+    let default = if matches!(name, "makelist" | "makeset") {
+        DEPRECATED_MAX_SIZE
+    } else {
+        MAX_SIZE
     };
+    let max = max_size(b, name, call.args.get(fixed), default, row)?;
     Ok(BExpr::new(
         kql_functions::aggregate::make_list_expr(set, max, elem),
         KqlType::Dynamic,
@@ -690,23 +702,7 @@ fn bind_make_bag(
         let p = b.bind_scalar(&call.args[1].value, row)?;
         bag = only_if(bag, p, call.args[1].value.span)?;
     }
-    let max = match call.args.get(fixed) {
-        None => MAX_SIZE,
-        Some(a) => {
-            let m = b.bind_scalar(&a.value, row)?;
-            match m.literal {
-                Some(Literal::Int(n)) if n > 0 => n as usize,
-                Some(Literal::Long(n)) if n > 0 => usize::try_from(n).unwrap_or(MAX_SIZE),
-                _ => {
-                    return Err(Diagnostic::at(
-                        Code::BadArgument,
-                        a.value.span,
-                        format!("{name}()'s maxSize must be a positive constant integer"),
-                    ));
-                }
-            }
-        }
-    };
+    let max = max_size(b, name, call.args.get(fixed), MAX_SIZE, row)?;
     Ok(BExpr::new(
         kql_functions::aggregate::make_bag_expr(max, bag),
         KqlType::Dynamic,
