@@ -542,12 +542,23 @@ fn tables(args: ArchiveArgs) -> Result<(), Failure> {
 async fn check(args: CheckArgs) -> Result<(), Failure> {
     use kql_cli::check;
     let workspace = args.workspace.load()?;
-    let archive_tables = match &args.archive {
-        None => Vec::new(),
-        Some(dir) => {
-            let s = KqlSession::open(SessionOptions::new(dir.clone()))?;
-            s.tables().into_iter().collect::<Result<Vec<_>, _>>()?
-        }
+    // One session serves both the archive's schemas and --run, so the
+    // workspace is loaded and the footers are read once.
+    let session = if args.archive.is_some() || args.run {
+        let mut options = SessionOptions::new(
+            args.archive
+                .clone()
+                .unwrap_or_else(kql_engine::sample_archive),
+        );
+        options.workspace = workspace.clone();
+        options.absent_known_tables_empty = true;
+        Some(KqlSession::open(options)?)
+    } else {
+        None
+    };
+    let archive_tables = match (&args.archive, &session) {
+        (Some(_), Some(s)) => s.tables().into_iter().collect::<Result<Vec<_>, _>>()?,
+        _ => Vec::new(),
     };
     let now = chrono::Utc::now().timestamp_nanos_opt().unwrap_or_default();
     let checker = kql_engine::check::Checker::new(workspace, archive_tables, now);
@@ -556,17 +567,11 @@ async fn check(args: CheckArgs) -> Result<(), Failure> {
         None => check::path_items(&args.paths)?,
     };
     let mut verdicts = check::check_items(&checker, items);
-    if args.run {
-        let mut options = SessionOptions::new(
-            args.archive
-                .clone()
-                .unwrap_or_else(kql_engine::sample_archive),
-        );
-        options.workspace = args.workspace.load()?;
-        options.absent_known_tables_empty = true;
-        let session = KqlSession::open(options)?;
+    if args.run
+        && let Some(session) = &session
+    {
         check::run_all(
-            &session,
+            session,
             &mut verdicts,
             std::time::Duration::from_secs(args.timeout.max(1)),
         )

@@ -132,3 +132,21 @@ fn run_also_runs_what_binds_on_the_archive() {
     assert_eq!(out.matches(r#""run":"ok""#).count(), 3, "{out}");
     assert!(err.contains("3 ran on the archive"), "{err}");
 }
+
+#[test]
+fn an_archive_gives_its_own_schemas_and_a_missing_one_is_an_error() {
+    let archive = concat!(env!("CARGO_MANIFEST_DIR"), "/../../testdata/archive");
+    let dir = scratch("archive");
+    std::fs::write(dir.join("q.kql"), "CommonSecurityLog | take 1").unwrap();
+    let q = dir.join("q.kql");
+    let (code, out, err) = kql(&["check", "--archive", archive, q.to_str().unwrap()]);
+    assert_eq!(code, 0, "{out}{err}");
+    let (code, _, err) = kql(&[
+        "check",
+        "--archive",
+        "/nonexistent/archive",
+        q.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 1);
+    assert!(err.contains("/nonexistent/archive"), "{err}");
+}
