@@ -13,6 +13,7 @@ pub mod check;
 mod errors;
 pub mod feeds;
 pub mod geoip;
+mod optimizer_guards;
 mod provider;
 pub mod schemas;
 mod timings;
@@ -30,7 +31,7 @@ use datafusion::execution::context::{SessionConfig, SessionContext};
 use datafusion::execution::disk_manager::{DiskManagerBuilder, DiskManagerMode};
 use datafusion::execution::memory_pool::FairSpillPool;
 use datafusion::execution::runtime_env::RuntimeEnvBuilder;
-use datafusion::execution::session_state::SessionState;
+use datafusion::execution::session_state::{SessionState, SessionStateBuilder};
 use datafusion::logical_expr::LogicalPlan;
 use datafusion::physical_plan::{ExecutionPlan, collect, displayable};
 use kql_planner::{BindOptions, BoundScript, KqlType};
@@ -146,7 +147,16 @@ impl KqlSession {
         let runtime = runtime
             .build_arc()
             .map_err(|e| Diagnostic::internal("open the session", e))?;
-        let ctx = SessionContext::new_with_config_rt(config, runtime);
+        let state = SessionStateBuilder::new()
+            .with_config(config)
+            .with_runtime_env(runtime)
+            .with_default_features()
+            .build();
+        let rules = optimizer_guards::guarded(state.optimizers());
+        let state = SessionStateBuilder::new_from_existing(state)
+            .with_optimizer_rules(rules)
+            .build();
+        let ctx = SessionContext::new_with_state(state);
         for udf in kql_functions::all_udfs() {
             ctx.register_udf(udf);
         }

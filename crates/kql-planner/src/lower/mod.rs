@@ -9,6 +9,7 @@
 
 mod aggregate;
 mod build;
+mod fence;
 mod join;
 mod merge;
 mod row_window;
@@ -120,6 +121,7 @@ fn lower_node(
             }
             let exprs = kept.iter().map(|e| e.expr.clone()).collect();
             let (base, exprs) = merge::through_projections(input, exprs);
+            let exprs = fence::fence_large(base, exprs);
             let needed = Some(columns_of(exprs.iter()));
             lower_node(base, catalog, needed)?.select_exprs(exprs)
         }
