@@ -7,7 +7,8 @@
 //! — and of the saved functions it names, transitively — that names a table
 //! folder (or matches it, for a `Device*` wildcard) is loaded. That
 //! over-approximates (a column that shares a table's name loads the table
-//! too) but never misses a table, and a corrupt file only fails the queries
+//! too, and the word `search` loads them all, for a `search` without
+//! `in (...)`) but never misses a table, and a corrupt file only fails the queries
 //! that name its table.
 
 use crate::archive::{Archive, ArchiveTable};
@@ -190,7 +191,10 @@ impl SessionCatalog {
             .flat_map(identifier_words)
             .collect();
         for word in words {
-            let names: Vec<&String> = if word.contains('*') {
+            let names: Vec<&String> = if word == "search" {
+                // `search "x"` without `in (...)` reads every table
+                archive.tables.keys().collect()
+            } else if word.contains('*') {
                 // a wildcard union source (`Device*`, `*Logs`, `*`)
                 archive
                     .tables

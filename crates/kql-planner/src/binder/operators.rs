@@ -10,7 +10,7 @@
 //!   arithmetic is done on nanosecond integers and cast back explicitly.
 
 use super::Binder;
-use super::expr::{cast_to, to_string_expr};
+use super::expr::{cast_to, column_expr, to_string_expr};
 use super::literal::{bind_literal, dynamic_element_literal};
 use crate::bound::{BExpr, BoundColumn};
 use crate::types::{KqlType, arrow_type, comparison_common, numeric_common};
@@ -19,7 +19,9 @@ use datafusion::functions::core::expr_fn::coalesce;
 use datafusion::functions::string::expr_fn::lower;
 use datafusion::logical_expr::expr::{InSubquery, Like};
 use datafusion::logical_expr::{Expr, Operator, Subquery, binary_expr, cast, lit};
-use kql_syntax::ast::{self, BinaryOp, HasListOp, InOp, Literal, StrOp, StrOpKind, UnaryOp};
+use kql_syntax::ast::{
+    self, BinaryOp, ExprKind, HasListOp, InOp, Literal, StrOp, StrOpKind, UnaryOp,
+};
 use kql_syntax::{Code, Diagnostic, Span};
 use std::sync::Arc;
 
@@ -100,6 +102,9 @@ pub(crate) fn bind_binary(
     row: &[BoundColumn],
     span: Span,
 ) -> Result<BExpr, Diagnostic> {
+    if let (BinaryOp::Str(sop), ExprKind::Star) = (op, &left.kind) {
+        return any_column(b, sop, right, row, span);
+    }
     let l = b.bind_scalar(left, row)?;
     let r = b.bind_scalar(right, row)?;
     match op {
@@ -321,6 +326,50 @@ pub(crate) fn arithmetic(
 }
 
 /// `has`, `contains`, `startswith`, ... and their negations.
+/// `* has "x"` (and the other string operators): true when any column of
+/// the row, read as a string, matches (search-operator.md: `search "err"`
+/// is `where * has "err"`). A negated operator over `*` is refused: whether
+/// it means "no column" or "some column" is not documented.
+fn any_column(
+    b: &mut Binder,
+    op: StrOp,
+    right: &ast::Expr,
+    row: &[BoundColumn],
+    span: Span,
+) -> Result<BExpr, Diagnostic> {
+    if op.negated {
+        return Err(Diagnostic::at(
+            Code::UnsupportedFeature,
+            span,
+            "a negated string operator over `*` (every column) is not supported",
+        )
+        .with_hint("write not(* has \"x\") for rows where no column has the term"));
+    }
+    let r = b.bind_scalar(right, row)?;
+    let each = row
+        .iter()
+        .map(|c| {
+            string_predicate(op, BExpr::new(column_expr(&c.name), c.ty), r.clone(), span)
+                .map(|p| p.expr)
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(BExpr::new(balanced_or(each), KqlType::Bool))
+}
+
+/// `a or b or ...` as a balanced tree: a search over a thousand columns
+/// would otherwise nest a thousand deep, deeper than recursive plan walks'
+/// stacks allow.
+fn balanced_or(mut terms: Vec<Expr>) -> Expr {
+    match terms.len() {
+        0 => lit(false),
+        1 => terms.pop().expect("one term"),
+        n => {
+            let right = terms.split_off(n / 2);
+            binary_expr(balanced_or(terms), Operator::Or, balanced_or(right))
+        }
+    }
+}
+
 pub(crate) fn string_predicate(
     op: StrOp,
     l: BExpr,

@@ -19,6 +19,7 @@ mod project;
 mod project_by_names;
 mod range;
 mod render;
+mod search;
 mod serialize;
 mod sort;
 mod summarize;
@@ -64,6 +65,11 @@ fn bind_op(
         OpKind::Sort { keys, .. } => sort::bind_sort(b, input, keys),
         OpKind::Distinct(cols) => distinct::bind(b, input, cols),
         OpKind::Union { params, tables } => union::bind(b, Some(input), params, tables, op.span),
+        OpKind::Search {
+            params,
+            tables,
+            predicate,
+        } => search::bind(b, Some(input), params, tables, predicate, op.span),
         OpKind::As { name, .. } => as_op::bind(b, input, name),
         OpKind::Parse {
             kind,
@@ -176,6 +182,11 @@ fn bind_source_op(b: &mut Binder, op: &TabularOp) -> Result<BoundTabular, Diagno
             step,
         } => range::bind(b, column, from, to, step, op.span),
         OpKind::Union { params, tables } => union::bind(b, None, params, tables, op.span),
+        OpKind::Search {
+            params,
+            tables,
+            predicate,
+        } => search::bind(b, None, params, tables, predicate, op.span),
         OpKind::ExternalData {
             columns,
             urls,

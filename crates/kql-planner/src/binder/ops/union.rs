@@ -69,12 +69,37 @@ pub(crate) fn bind(
     tables: &[Expr],
     span: Span,
 ) -> Result<BoundTabular, Diagnostic> {
-    let opts = options(params)?;
+    let input = input.map(|i| ("union_arg0".to_string(), i));
+    bind_with(b, input, options(params)?, tables, span)
+}
+
+/// An outer union of `input` (with its source name) or `tables` with a
+/// column `source_column` naming each row's table (what `search` reads).
+pub(crate) fn bind_with_source_column(
+    b: &mut Binder,
+    input: Option<(String, BoundTabular)>,
+    tables: &[Expr],
+    source_column: &str,
+    span: Span,
+) -> Result<BoundTabular, Diagnostic> {
+    let opts = Options {
+        inner: false,
+        fuzzy: false,
+        source_column: Some(source_column.to_string()),
+    };
+    bind_with(b, input, opts, tables, span)
+}
+
+fn bind_with(
+    b: &mut Binder,
+    input: Option<(String, BoundTabular)>,
+    opts: Options,
+    tables: &[Expr],
+    span: Span,
+) -> Result<BoundTabular, Diagnostic> {
     // (source name, bound table)
     let mut sources: Vec<(String, BoundTabular)> = Vec::new();
-    if let Some(i) = input {
-        sources.push(("union_arg0".to_string(), i));
-    }
+    sources.extend(input);
     for (i, t) in tables.iter().enumerate() {
         match &t.kind {
             ExprKind::Name(id) if id.name.contains('*') => {

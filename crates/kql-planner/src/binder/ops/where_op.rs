@@ -13,7 +13,19 @@ pub(crate) fn bind(
     input: BoundTabular,
     predicate: &Expr,
 ) -> Result<BoundTabular, Diagnostic> {
-    let p = b.bind_scalar(predicate, &input.columns)?;
+    let scope = input.columns.clone();
+    bind_in_scope(b, input, predicate, &scope)
+}
+
+/// `where` whose predicate sees only the columns of `scope` (a subset of
+/// the input's).
+pub(crate) fn bind_in_scope(
+    b: &mut Binder,
+    input: BoundTabular,
+    predicate: &Expr,
+    scope: &[crate::bound::BoundColumn],
+) -> Result<BoundTabular, Diagnostic> {
+    let p = b.bind_scalar(predicate, scope)?;
     let p = expect_bool(p, predicate.span, "the `where` predicate")?;
     let columns = input.columns.clone();
     let predicate = match fold::decide(p) {
