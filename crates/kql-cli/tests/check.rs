@@ -150,3 +150,31 @@ fn an_archive_gives_its_own_schemas_and_a_missing_one_is_an_error() {
     assert_eq!(code, 1);
     assert!(err.contains("/nonexistent/archive"), "{err}");
 }
+
+#[test]
+fn bag_unpack_and_pivot_without_data_leave_their_columns_open() {
+    // Without data their output columns are unknown: a name they may
+    // produce binds (as Kusto's language service accepts it), a name that
+    // is wrong before them still does not, and `run` computes the columns.
+    let dir = scratch("open");
+    std::fs::write(
+        dir.join("open.kql"),
+        "DeviceInfo\n| extend b = parse_json(AdditionalFields)\n| evaluate bag_unpack(b)\n| where Anything == \"x\"\n| project DeviceName, Anything\n\n\
+         DeviceInfo\n| evaluate pivot(OSPlatform, count(), DeviceName)\n| project DeviceName, Windows10\n\n\
+         DeviceInfo\n| where Nope == 1\n| evaluate bag_unpack(AdditionalFields)\n",
+    )
+    .unwrap();
+    let (code, out, err) = kql(&["check", dir.join("open.kql").to_str().unwrap()]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(out.contains("open.kql#1: ok"), "{out}");
+    assert!(out.contains("open.kql#2: ok"), "{out}");
+    assert!(out.contains("KQL2002"), "{out}");
+    assert!(out.contains("'Nope'"), "{out}");
+
+    let (code, out, err) = kql(&[
+        "run",
+        "datatable(d:dynamic)[dynamic({\"a\":1})] | evaluate bag_unpack(d) | project a",
+    ]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("a:long"), "{out}");
+}

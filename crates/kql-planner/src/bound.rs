@@ -47,6 +47,13 @@ impl BExpr {
     }
 }
 
+/// The name of the column that marks an *open* schema: the output of
+/// `bag_unpack` / `pivot` bound without data (`kql check`), whose columns
+/// depend on the data. A name the row lacks then binds as a dynamic null
+/// instead of an unknown column, as Kusto's own language service treats
+/// such schemas; a plan holding the marker cannot be lowered (run).
+pub const OPEN_SCHEMA_COLUMN: &str = "\u{1}columns known only from the data";
+
 /// A bound tabular expression: an operator with typed output columns.
 #[derive(Debug, Clone)]
 pub struct BoundTabular {

@@ -59,6 +59,9 @@ pub enum Code {
     EnrichmentMissing = 5012,
     /// Enrichment data (a GeoIP CSV) that cannot be read.
     EnrichmentUnreadable = 5013,
+    /// A plan whose columns depend on data that was not read (`bag_unpack`
+    /// or `pivot` bound by `kql check`): it binds, but cannot run.
+    NeedsData = 5014,
     // 9xxx internal
     Internal = 9001,
 }

@@ -164,6 +164,13 @@ fn bind_name(b: &mut Binder, id: &ast::Ident, row: &[BoundColumn]) -> Result<BEx
         }
         _ => {}
     }
+    if row
+        .iter()
+        .any(|c| c.name == crate::bound::OPEN_SCHEMA_COLUMN)
+    {
+        // a column the data may have (see OPEN_SCHEMA_COLUMN)
+        return Ok(null_of(KqlType::Dynamic));
+    }
     if b.catalog.table(&id.name).is_some() {
         return Err(Diagnostic::at(
             Code::NotScalar,

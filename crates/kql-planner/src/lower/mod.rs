@@ -106,6 +106,14 @@ fn lower_node(
             lower_node(input, catalog, plus(&required, vec![&predicate.expr]))?
                 .keep(strip_two_valued(predicate.expr.clone()))
         }
+        BoundOp::Project { .. } if t.column(crate::bound::OPEN_SCHEMA_COLUMN).is_some() => {
+            Err(Diagnostic::at(
+                Code::NeedsData,
+                kql_syntax::Span::default(),
+                "bag_unpack() / pivot() without data: their output columns are known only from the data",
+            )
+            .with_hint("run the query against an archive"))
+        }
         BoundOp::Project { input, exprs } => {
             // Only the outputs the operators above use: a parser's extends
             // re-project every column of a wide table, most of them unused.

@@ -198,14 +198,21 @@ pub(crate) fn first_column_text(
     Ok(out)
 }
 
-/// A data-dependent plugin needs data to know its columns.
-pub(crate) fn needs_data(name: &str, span: Span) -> Diagnostic {
-    Diagnostic::at(
-        Code::UnsupportedFeature,
-        span,
-        format!("{name}()'s output columns depend on the data, and this catalog has none"),
-    )
-    .with_hint(
-        "run the query with `kql run` against an archive, or give an output schema `: (...)`",
-    )
+/// Without data (`kql check`), a data-dependent plugin's output: the
+/// columns it is known to keep, and the open-schema marker for the rest.
+pub(crate) fn open_output(input: BoundTabular, kept: &[crate::bound::BoundColumn]) -> BoundTabular {
+    let mut items: Vec<(String, crate::bound::BExpr)> = kept
+        .iter()
+        .map(|c| {
+            (
+                c.name.clone(),
+                crate::bound::BExpr::new(super::column_expr(&c.name), c.ty),
+            )
+        })
+        .collect();
+    items.push((
+        crate::bound::OPEN_SCHEMA_COLUMN.to_string(),
+        super::super::expr::null_of(crate::types::KqlType::Dynamic),
+    ));
+    super::project_node(input, items)
 }

@@ -25,7 +25,7 @@
 use super::super::super::eager;
 use super::super::super::expr::{cast_to, column_expr, from_dynamic};
 use super::super::project_node;
-use super::{Plugin, const_string, first_column_text, needs_data, plugin_args};
+use super::{Plugin, const_string, first_column_text, plugin_args};
 use crate::binder::Binder;
 use crate::bound::{BExpr, BoundOp, BoundTabular};
 use crate::types::KqlType;
@@ -167,7 +167,7 @@ pub(super) fn bind(
     }
 
     if !b.catalog.can_evaluate() {
-        return Err(needs_data("bag_unpack", plugin.call.name.span));
+        return Ok(super::open_output(input, &base));
     }
     let values = BoundTabular {
         columns: vec![crate::bound::BoundColumn::new(

@@ -21,7 +21,7 @@ use super::super::super::eager;
 use super::super::super::expr::{cast_to, column_expr, to_string_expr};
 use super::super::super::naming::unique_name;
 use super::super::project_node;
-use super::{Plugin, first_column_text, needs_data};
+use super::{Plugin, first_column_text};
 use crate::binder::Binder;
 use crate::bound::{BExpr, BoundColumn, BoundOp, BoundTabular};
 use crate::types::{KqlType, arrow_type};
@@ -93,6 +93,9 @@ pub(super) fn bind(
             ));
         };
         let Some(c) = input.column(&id.name) else {
+            if input.column(crate::bound::OPEN_SCHEMA_COLUMN).is_some() {
+                continue; // a column of an open schema (`kql check`)
+            }
             return Err(b
                 .bind_scalar(&a.value, &input.columns)
                 .err()
@@ -131,7 +134,7 @@ pub(super) fn bind(
             .collect(),
         None => {
             if !b.catalog.can_evaluate() {
-                return Err(needs_data("pivot", plugin.call.name.span));
+                return Ok(super::open_output(input, &keys));
             }
             let distinct = BoundTabular {
                 columns: vec![BoundColumn::new(PIVOT, KqlType::String)],
