@@ -13,7 +13,7 @@
 //! predicate stays small.
 
 use datafusion::common::Result;
-use datafusion::common::tree_node::{Transformed, TreeNode, TreeNodeRecursion};
+use datafusion::common::tree_node::Transformed;
 use datafusion::logical_expr::{Expr, LogicalPlan, Projection};
 use datafusion::optimizer::eliminate_outer_join::EliminateOuterJoin;
 use datafusion::optimizer::{ApplyOrder, OptimizerConfig, OptimizerRule};
@@ -107,19 +107,9 @@ impl Sizes<'_> {
     /// The size of `e`, read over projection `level`, with its columns
     /// inlined; capped just above [`MAX_INLINED_SIZE`].
     fn expr_size(&mut self, e: &Expr, level: usize) -> usize {
-        let mut size = 0usize;
-        let _ = e.apply(|node| {
-            size += match node {
-                Expr::Column(c) => self.column_size(level, &c.name),
-                _ => 1,
-            };
-            Ok(if size > MAX_INLINED_SIZE {
-                TreeNodeRecursion::Stop
-            } else {
-                TreeNodeRecursion::Continue
-            })
-        });
-        size.min(MAX_INLINED_SIZE + 1)
+        kql_planner::lower::inlined_size(e, MAX_INLINED_SIZE, &mut |name| {
+            self.column_size(level, name)
+        })
     }
 
     fn column_size(&mut self, level: usize, name: &str) -> usize {

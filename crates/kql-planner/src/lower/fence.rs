@@ -54,6 +54,26 @@ pub(super) fn fence_large(input: &BoundTabular, exprs: Vec<Expr>) -> Vec<Expr> {
         .collect()
 }
 
+/// The node count of `e` with each column counted as `column_size` says
+/// (the size of its definition, inlined), stopping once past `cap`: the
+/// result is at most `cap + 1`, and the walk never visits much more than
+/// `cap` nodes however large the inlined tree would be.
+pub fn inlined_size(e: &Expr, cap: usize, column_size: &mut dyn FnMut(&str) -> usize) -> usize {
+    let mut size = 0usize;
+    let _ = e.apply(|node| {
+        size += match node {
+            Expr::Column(c) => column_size(&c.name),
+            _ => 1,
+        };
+        Ok(if size > cap {
+            TreeNodeRecursion::Stop
+        } else {
+            TreeNodeRecursion::Continue
+        })
+    });
+    size.min(cap + 1)
+}
+
 /// Expanded sizes of the columns of bound nodes, so a chain is walked once.
 #[derive(Default)]
 struct Sizes {
@@ -64,19 +84,9 @@ impl Sizes {
     /// The size of `e` with its columns (read from `input`) expanded,
     /// capped just above [`MAX_INLINED_SIZE`].
     fn expr_size(&mut self, e: &Expr, input: &BoundTabular) -> usize {
-        let mut size = 0usize;
-        let _ = e.apply(|node| {
-            size += match node {
-                Expr::Column(c) => self.column_size(input, &c.name),
-                _ => 1,
-            };
-            Ok(if size > MAX_INLINED_SIZE {
-                TreeNodeRecursion::Stop
-            } else {
-                TreeNodeRecursion::Continue
-            })
-        });
-        size.min(MAX_INLINED_SIZE + 1)
+        inlined_size(e, MAX_INLINED_SIZE, &mut |name| {
+            self.column_size(input, name)
+        })
     }
 
     /// The expanded size of column `name` of `t`: its definition's size

@@ -10,6 +10,7 @@
 mod aggregate;
 mod build;
 mod fence;
+pub use fence::inlined_size;
 mod join;
 mod merge;
 mod row_window;
