@@ -325,7 +325,6 @@ pub(crate) fn arithmetic(
     }
 }
 
-/// `has`, `contains`, `startswith`, ... and their negations.
 /// `* has "x"` (and the other string operators): true when any column of
 /// the row, read as a string, matches (search-operator.md: `search "err"`
 /// is `where * has "err"`). A negated operator over `*` is refused: whether
@@ -370,6 +369,7 @@ fn balanced_or(mut terms: Vec<Expr>) -> Expr {
     }
 }
 
+/// `has`, `contains`, `startswith`, ... and their negations.
 pub(crate) fn string_predicate(
     op: StrOp,
     l: BExpr,

@@ -14,21 +14,12 @@
 use super::super::expr::cast_to;
 use super::super::naming::unique_name;
 use super::Binder;
+use super::param_text;
 use crate::bound::{BExpr, BoundColumn, BoundOp, BoundTabular, JoinKind, JoinSide};
 use crate::types::{KqlType, numeric_common};
 use datafusion::logical_expr::Expr;
-use kql_syntax::ast::{self, BinaryOp, ExprKind, Literal, OpParam};
+use kql_syntax::ast::{self, BinaryOp, ExprKind, OpParam};
 use kql_syntax::{Code, Diagnostic, Span};
-
-/// The text of an operator parameter's value (`kind=inner`, `flags="U"`).
-pub(super) fn param_text(p: &OpParam) -> Option<String> {
-    match &p.value.kind {
-        ExprKind::Name(id) => Some(id.name.clone()),
-        ExprKind::Literal(Literal::String(s)) => Some(s.clone()),
-        ExprKind::Literal(Literal::Bool(b)) => Some(b.to_string()),
-        _ => None,
-    }
-}
 
 /// `join`'s kinds; `None` is innerunique.
 fn join_kind(params: &[OpParam]) -> Result<Option<JoinKind>, Diagnostic> {

@@ -10,7 +10,8 @@
 
 use super::super::naming::unique_name;
 use super::Binder;
-use super::join::{key_exprs, key_pairs, param_text};
+use super::join::{key_exprs, key_pairs};
+use super::param_text;
 use crate::bound::{BoundColumn, BoundOp, BoundTabular, JoinKind, JoinSide};
 use kql_syntax::ast::{self, OpParam};
 use kql_syntax::{Code, Diagnostic, Span};

@@ -30,7 +30,7 @@ mod where_op;
 use super::Binder;
 use super::expr::column_expr;
 use crate::bound::{BExpr, BoundColumn, BoundOp, BoundTabular};
-use kql_syntax::ast::{OpKind, TabularOp};
+use kql_syntax::ast::{ExprKind, Literal, OpKind, OpParam, TabularOp};
 use kql_syntax::{Code, Diagnostic, Span};
 
 pub(crate) use project::matches_pattern;
@@ -159,6 +159,16 @@ fn bind_op(
             },
         ),
         _ => Err(unsupported_operator(op)),
+    }
+}
+
+/// The text of an operator parameter's value (`kind=inner`, `flags="U"`).
+pub(crate) fn param_text(p: &OpParam) -> Option<String> {
+    match &p.value.kind {
+        ExprKind::Name(id) => Some(id.name.clone()),
+        ExprKind::Literal(Literal::String(s)) => Some(s.clone()),
+        ExprKind::Literal(Literal::Bool(b)) => Some(b.to_string()),
+        _ => None,
     }
 }
 

@@ -15,7 +15,7 @@
 
 use super::super::expr::{cast_to, column_expr};
 use super::super::naming::{NameGen, derived_name};
-use super::join::param_text;
+use super::param_text;
 use super::take::constant_count;
 use super::{Binder, duplicate_column};
 use crate::bound::{BExpr, BoundColumn, BoundOp, BoundTabular};

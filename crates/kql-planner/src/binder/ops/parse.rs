@@ -11,7 +11,7 @@
 //! name, as `extend` does. A non-string source is converted to its string.
 
 use super::super::expr::to_string_expr;
-use super::join::param_text;
+use super::param_text;
 use super::{Binder, duplicate_column};
 use crate::bound::{BoundColumn, BoundOp, BoundTabular};
 use crate::types::KqlType;

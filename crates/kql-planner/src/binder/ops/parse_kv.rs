@@ -13,7 +13,7 @@
 
 use super::super::expr::{column_expr, to_string_expr};
 use super::super::functions::convert_string;
-use super::join::param_text;
+use super::param_text;
 use super::{Binder, duplicate_column, project_node};
 use crate::bound::{BExpr, BoundColumn, BoundOp, BoundTabular};
 use crate::types::KqlType;

@@ -19,6 +19,7 @@
 //!   `(?i)`).
 
 use super::Binder;
+use super::param_text;
 use super::union;
 use super::where_op;
 use crate::bound::{BoundOp, BoundTabular};
@@ -92,14 +93,9 @@ fn source_name(t: &BoundTabular) -> String {
 fn case_sensitivity(params: &[OpParam]) -> Result<bool, Diagnostic> {
     let mut case_sensitive = false;
     for p in params {
-        let value = match &p.value.kind {
-            ExprKind::Name(id) => id.name.as_str(),
-            ExprKind::Literal(Literal::String(s)) => s.as_str(),
-            _ => "",
-        };
-        match (p.name.name.as_str(), value) {
-            ("kind", "case_sensitive") => case_sensitive = true,
-            ("kind", "case_insensitive" | "default") => case_sensitive = false,
+        match (p.name.name.as_str(), param_text(p).as_deref()) {
+            ("kind", Some("case_sensitive")) => case_sensitive = true,
+            ("kind", Some("case_insensitive" | "default")) => case_sensitive = false,
             (n, _) if n.starts_with("hint.") => {}
             (n, _) => {
                 return Err(Diagnostic::at(

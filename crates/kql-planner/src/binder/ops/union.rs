@@ -7,10 +7,11 @@
 use super::super::expr::{column_expr, null_of};
 use super::super::naming::unique_name;
 use super::Binder;
+use super::param_text;
 use crate::bound::{BExpr, BoundColumn, BoundOp, BoundTabular};
 use crate::types::KqlType;
 use datafusion::logical_expr::lit;
-use kql_syntax::ast::{Expr, ExprKind, Literal, OpParam};
+use kql_syntax::ast::{Expr, ExprKind, OpParam};
 use kql_syntax::{Code, Diagnostic, Span};
 
 struct Options {
@@ -26,12 +27,7 @@ fn options(params: &[OpParam]) -> Result<Options, Diagnostic> {
         source_column: None,
     };
     for p in params {
-        let text = match &p.value.kind {
-            ExprKind::Name(id) => Some(id.name.clone()),
-            ExprKind::Literal(Literal::Bool(b)) => Some(b.to_string()),
-            ExprKind::Literal(Literal::String(s)) => Some(s.clone()),
-            _ => None,
-        };
+        let text = param_text(p);
         match (p.name.name.as_str(), text.as_deref()) {
             ("kind", Some("inner")) => o.inner = true,
             ("kind", Some("outer")) => o.inner = false,
