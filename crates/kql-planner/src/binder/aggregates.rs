@@ -512,13 +512,6 @@ fn bind_make_list(
             ),
         ));
     }
-    if let Some(a) = call.args.iter().find(|a| a.name.is_some()) {
-        return Err(Diagnostic::at(
-            Code::BadArgument,
-            a.span,
-            format!("{name}() does not take named arguments"),
-        ));
-    }
     let v = b.bind_scalar(&call.args[0].value, row)?;
     let mut elem = super::expr::cast_to(v, KqlType::Dynamic).expr;
     if conditional {

@@ -137,6 +137,10 @@ pub(crate) fn is_known_scalar(name: &str) -> bool {
     SCALAR_FUNCTIONS.contains(&name) || is_library(name) || KNOWN_UNSUPPORTED.contains(&name)
 }
 
+/// Checks a built-in's argument count. A `name = value` argument is seen
+/// through: Kusto ignores the names given to a built-in's arguments
+/// (`iff(c, x = 1, 2)` is `iff(c, 1, 2)`; Kusto.Language's binder only checks
+/// names against user-defined functions' parameters).
 pub(crate) fn arity(
     name: &str,
     args: &[ast::Arg],
@@ -156,13 +160,6 @@ pub(crate) fn arity(
             Code::WrongArgCount,
             span,
             format!("{name}() takes {expected} argument(s), got {}", args.len()),
-        ));
-    }
-    if let Some(a) = args.iter().find(|a| a.name.is_some()) {
-        return Err(Diagnostic::at(
-            Code::BadArgument,
-            a.span,
-            format!("{name}() does not take named arguments"),
         ));
     }
     Ok(())

@@ -53,7 +53,12 @@ pub(crate) fn derived_name(e: &Expr) -> Option<String> {
                 ("percentiles_array_tdigest", "percentile_tdigest"),
             ];
             if KEEPS_NAME.contains(&c.name.name.as_str()) {
-                c.args.first().and_then(|a| derived_name(&a.value))
+                // `toint(Compliant = dcountif(...))` is named `Compliant`.
+                let first = c.args.first()?;
+                match &first.name {
+                    Some(n) => Some(n.name.clone()),
+                    None => derived_name(&first.value),
+                }
             } else if let Some((_, prefix)) = PREFIXES_NAME.iter().find(|(f, _)| *f == c.name.name)
             {
                 let arg = c.args.first().and_then(|a| derived_name(&a.value))?;

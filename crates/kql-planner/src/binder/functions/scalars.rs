@@ -403,13 +403,6 @@ pub(crate) fn bind_sorted_member(
     if !matches!(name, "array_sort_asc" | "array_sort_desc") || call.args.len() < 2 {
         return Ok(None);
     }
-    if let Some(a) = call.args.iter().find(|a| a.name.is_some()) {
-        return Err(Diagnostic::at(
-            Code::BadArgument,
-            a.span,
-            format!("{name}() does not take named arguments"),
-        ));
-    }
     let mut bound = call
         .args
         .iter()
