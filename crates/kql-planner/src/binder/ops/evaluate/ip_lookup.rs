@@ -124,16 +124,13 @@ pub(super) fn bind(
             ));
         }
     }
-    if !b.catalog.can_evaluate() {
-        return Err(Diagnostic::at(
-            Code::UnsupportedFeature,
-            plugin.call.name.span,
-            format!("{pname}() needs data to index its lookup table"),
-        )
-        .with_hint("run the query with `kql run` against an archive"));
-    }
-
-    let batches = eager::evaluate_tabular(b, &lookup, plugin.span)?;
+    // Without data (`kql check`) the lookup table has no rows: the output's
+    // columns and types are the same either way.
+    let batches = if b.catalog.can_evaluate() {
+        eager::evaluate_tabular(b, &lookup, plugin.span)?
+    } else {
+        Vec::new()
+    };
     let mut ranges: Vec<Option<String>> = Vec::new();
     for batch in &batches {
         let idx = batch
