@@ -18,6 +18,7 @@ pub mod ipv6;
 pub mod math;
 pub mod misc;
 pub mod paths;
+pub mod re2;
 pub mod regex_fns;
 pub mod scalars;
 pub mod series;

@@ -1,7 +1,8 @@
 //! Regular-expression functions: `extract`, `extract_all`, `replace_regex`.
 //!
 //! Kusto's regexes are RE2; Rust's `regex` crate implements the same syntax
-//! (no look-around, no back-references). A pattern written as a constant is
+//! (no look-around, no back-references) but for a few literals it reads as
+//! syntax, which [`crate::re2`] rewrites. A pattern written as a constant is
 //! compiled once, when the binder builds the call ([`regex_udf_expr`] gets it);
 //! a pattern from a column is compiled when it changes from one row to the
 //! next. Never once per row.
@@ -63,7 +64,7 @@ impl RegexFn {
 
 /// Compile a pattern (the binder reports the error text as a diagnostic).
 pub fn compile(pattern: &str) -> std::result::Result<Regex, String> {
-    Regex::new(pattern).map_err(|e| e.to_string())
+    crate::re2::regex(pattern)
 }
 
 /// The number of capture groups of a valid pattern, and its group names.

@@ -30,7 +30,7 @@ impl MatchesRegexUdf {
     /// one is reported by the binder and never reaches here).
     pub fn new(preset: Option<&str>) -> MatchesRegexUdf {
         MatchesRegexUdf {
-            preset: preset.and_then(|p| Some((p.to_string(), Regex::new(p).ok()?))),
+            preset: preset.and_then(|p| Some((p.to_string(), crate::re2::regex(p).ok()?))),
             signature: Signature::variadic_any(Volatility::Immutable),
         }
     }
@@ -38,7 +38,7 @@ impl MatchesRegexUdf {
     fn compiled(&self, pattern: &str) -> Result<Regex> {
         match &self.preset {
             Some((p, r)) if p == pattern => Ok(r.clone()),
-            _ => Regex::new(pattern)
+            _ => crate::re2::regex(pattern)
                 .map_err(|e| DataFusionError::Execution(format!("bad regex: {e}"))),
         }
     }

@@ -552,7 +552,7 @@ struct Compiled {
 }
 
 fn compile_for(func: TextRegexFn, pattern: &str) -> std::result::Result<Compiled, String> {
-    let re = |p: String| Regex::new(&p).map_err(|e| e.to_string());
+    let re = |p: String| crate::re2::regex(&p);
     // the pattern alone first, so its own error is the one reported
     let plain = re(pattern.to_string())?;
     Ok(match func {
@@ -577,7 +577,7 @@ fn compile_for(func: TextRegexFn, pattern: &str) -> std::result::Result<Compiled
 
 /// Check a constant pattern (the binder reports the error).
 pub fn check_pattern(pattern: &str) -> std::result::Result<(), String> {
-    Regex::new(pattern).map(|_| ()).map_err(|e| e.to_string())
+    crate::re2::regex(pattern).map(|_| ())
 }
 
 /// `trim*` / `countof(..., "regex")` with its compiled pattern: the constant

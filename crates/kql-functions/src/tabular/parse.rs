@@ -257,7 +257,7 @@ struct Compiled {
 
 impl Compiled {
     fn new(spec: ParseSpec) -> std::result::Result<Compiled, String> {
-        let regex = Regex::new(&spec.regex).map_err(|e| e.to_string())?;
+        let regex = crate::re2::regex(&spec.regex)?;
         let groups = (0..spec.types.len())
             .map(|i| {
                 let name = ParseSpec::field(i);

@@ -138,7 +138,7 @@ impl Compiled {
     fn new(spec: KvSpec) -> std::result::Result<Compiled, String> {
         let regex = match &spec.mode {
             KvMode::Regex(r) => {
-                let re = Regex::new(r).map_err(|e| e.to_string())?;
+                let re = crate::re2::regex(r)?;
                 if re.captures_len() != 3 {
                     return Err(format!(
                         "the regex must have exactly two capturing groups (key, value), it has {}",
