@@ -167,12 +167,14 @@ pub enum BoundOp {
 
 /// One row-window column of a [`BoundOp::Window`]: `func` computed in the
 /// row order; `restart` (a bool expression, null = false) starts a new
-/// numbering / sum at the rows where it is true.
+/// numbering / sum at the rows where it is true; `partition` (columns)
+/// computes it separately for each of their values (mv-apply's input rows).
 #[derive(Debug, Clone)]
 pub struct WindowDef {
     pub name: String,
     pub func: WindowFunc,
     pub restart: Option<Expr>,
+    pub partition: Vec<Expr>,
 }
 
 impl fmt::Display for WindowFunc {

@@ -127,6 +127,10 @@ pub(crate) struct Binder<'a> {
     /// (`row_number()`, `prev()`, ...): whether its input is serialized and
     /// the window columns the calls asked for (`ops/serialize.rs`).
     pub(crate) window: Option<functions::window::WindowScope>,
+    /// While binding an operator of an mv-apply subquery: the order of each
+    /// input row's rows there (empty when none is known), for the
+    /// row-window functions it may call.
+    pub(crate) mv_apply_order: Option<Vec<datafusion::logical_expr::SortExpr>>,
 }
 
 impl<'a> Binder<'a> {
@@ -138,6 +142,7 @@ impl<'a> Binder<'a> {
             call_depth: 0,
             memory_tables: HashSet::new(),
             aggregate_row: None,
+            mv_apply_order: None,
             window: None,
         }
     }

@@ -6,7 +6,8 @@
 //! the sort they come from when it is known, else in arrival order); every
 //! window then orders by that number, so ties of the sort keys keep one
 //! order throughout. A `restart` becomes a group number (the running count
-//! of rows where it is true) that the window is partitioned by. The output
+//! of rows where it is true) that the window is partitioned by, after its
+//! own partition columns (mv-apply's input row number). The output
 //! is sorted by `__kql_serial_ord` again, so it keeps the serialized order.
 
 use super::build::BuildExt;
@@ -108,7 +109,9 @@ fn add_def(
 ) -> Result<LogicalPlanBuilder, Diagnostic> {
     let name = &def.name;
     let tmp = |s: &str| format!("{name}_{s}");
-    let (b, partition) = group(b, &def.restart, &tmp("group"))?;
+    let (b, restarts) = group(b, &def.restart, &tmp("group"))?;
+    let mut partition = def.partition.clone();
+    partition.extend(restarts);
     let want = arrow_type(ty);
     match &def.func {
         WindowFunc::RowNumber { start } => {
@@ -128,7 +131,11 @@ fn add_def(
             } else {
                 lead(value.clone(), Some(-*offset), Some(default.clone()))
             };
-            let w = f.order_by(by_ord()).build().map_err(df_err)?;
+            let w = f
+                .partition_by(partition)
+                .order_by(by_ord())
+                .build()
+                .map_err(df_err)?;
             add(b, w, name, |e| cast(e, want))
         }
         WindowFunc::CumSum { value } => {
@@ -197,6 +204,7 @@ pub(super) fn lower(
     let mut exprs: Vec<&Expr> = order.iter().map(|k| &k.expr).collect();
     for w in windows {
         exprs.extend(&w.restart);
+        exprs.extend(&w.partition);
         match &w.func {
             WindowFunc::RowNumber { .. } => {}
             WindowFunc::Shift { value, .. }

@@ -35,9 +35,10 @@ pub(crate) const NAMES: &[&str] = &[
 pub(crate) struct WindowScope {
     /// Whether the operator's input is serialized.
     pub serialized: bool,
-    /// The operator is in an `mv-apply` subquery, which runs over the items
-    /// of all rows at once: windows there would cross rows.
-    pub in_mv_apply: bool,
+    /// Columns each window is computed separately for: in an `mv-apply`
+    /// subquery, which runs over the items of all rows at once, the hidden
+    /// input row number (a window must not cross rows).
+    pub partition: Vec<datafusion::logical_expr::Expr>,
     /// The hidden columns asked for, in the order they must be computed
     /// (a window's arguments may read earlier ones).
     pub defs: Vec<(BoundColumn, WindowDef)>,
@@ -47,7 +48,7 @@ impl WindowScope {
     pub(crate) fn new(serialized: bool) -> Self {
         WindowScope {
             serialized,
-            in_mv_apply: false,
+            partition: Vec::new(),
             defs: Vec::new(),
         }
     }
@@ -133,13 +134,6 @@ pub(crate) fn bind(
     row: &[BoundColumn],
     span: Span,
 ) -> Result<BExpr, Diagnostic> {
-    if b.window.as_ref().is_some_and(|w| w.in_mv_apply) {
-        return Err(Diagnostic::at(
-            Code::UnsupportedFeature,
-            span,
-            format!("function '{name}()' is not supported inside mv-apply yet"),
-        ));
-    }
     if !b.window.as_ref().is_some_and(|w| w.serialized) {
         return Err(not_serialized(name, span));
     }
@@ -297,6 +291,7 @@ pub(crate) fn bind(
             name: column.clone(),
             func,
             restart,
+            partition: scope.partition.clone(),
         },
     ));
     Ok(BExpr::new(column_expr(&column), ty))

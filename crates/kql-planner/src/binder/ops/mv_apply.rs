@@ -8,7 +8,9 @@
 //! subquery is bound so that it works per input row: `summarize`, `count`
 //! and `distinct` also group by the hidden columns, `project` and
 //! `project-keep` keep them, `take` / `top` keep N rows per input row, and
-//! `sort` orders within each input row. Operators that cannot work per row
+//! `sort` orders within each input row, and the row-window functions
+//! (`next()`, `row_number()`, ...) in `extend` / `project` / `where` follow
+//! each row's items in order. Operators that cannot work per row
 //! (`join`, `union`, a nested `mv-apply`, ...) are refused.
 //!
 //! The result is, per row of the subquery's output: the input's
@@ -29,7 +31,7 @@ use kql_syntax::ast::{
 use kql_syntax::{Code, Diagnostic, Span};
 
 /// The hidden row number.
-const ROW: &str = "__kql_row";
+pub(crate) const ROW: &str = "__kql_row";
 
 /// The hidden position of an item in its row's expansion.
 const ITEM: &str = "__kql_item";
@@ -246,7 +248,13 @@ fn bind_per_row(
         | OpKind::ProjectReorder(_)
         | OpKind::Parse { .. }
         | OpKind::ParseWhere { .. }
-        | OpKind::MvExpand { .. } => bind_operator(b, t, op),
+        | OpKind::MvExpand { .. } => {
+            // row-window functions (`next()`, ...) follow each row's items
+            b.mv_apply_order = Some(state.order.clone());
+            let out = bind_operator(b, t, op);
+            b.mv_apply_order = None;
+            out
+        }
         OpKind::Distinct(cols) if cols.len() == 1 && matches!(cols[0].kind, ExprKind::Star) => {
             // every column but the hidden item position
             let cols = t
@@ -267,7 +275,10 @@ fn bind_per_row(
         OpKind::Project(items) => {
             let mut items = items.clone();
             items.extend(state.projected().map(|h| named(h, span)));
-            bind_operator(b, t, &with_kind(op, OpKind::Project(items)))
+            b.mv_apply_order = Some(state.order.clone());
+            let out = bind_operator(b, t, &with_kind(op, OpKind::Project(items)));
+            b.mv_apply_order = None;
+            out
         }
         OpKind::ProjectKeep(patterns) => {
             let mut patterns = patterns.clone();

@@ -252,10 +252,19 @@ pub(crate) fn with_window_scope(
         op.kind,
         OpKind::Extend(_) | OpKind::Project(_) | OpKind::Where { .. } | OpKind::Serialize(_)
     );
-    let scope = calls_windows.then(|| WindowScope {
-        // mv-apply numbers its input rows in this hidden column
-        in_mv_apply: input.column("__kql_row").is_some(),
-        ..WindowScope::new(is_serialized(&input) || matches!(op.kind, OpKind::Serialize(_)))
+    // In an mv-apply subquery (its input rows numbered in a hidden column)
+    // the rows are serialized while the order of each row's items is known,
+    // and each window stays within one input row.
+    let mv_apply = input
+        .column(super::mv_apply::ROW)
+        .is_some()
+        .then(|| b.mv_apply_order.take().unwrap_or_default());
+    let scope = calls_windows.then(|| match &mv_apply {
+        Some(order) => WindowScope {
+            partition: vec![column_expr(super::mv_apply::ROW)],
+            ..WindowScope::new(!order.is_empty())
+        },
+        None => WindowScope::new(is_serialized(&input) || matches!(op.kind, OpKind::Serialize(_))),
     });
     let saved = std::mem::replace(&mut b.window, scope);
     let input_columns = input.columns.clone();
@@ -268,17 +277,33 @@ pub(crate) fn with_window_scope(
     if scope.defs.is_empty() {
         return Ok(out);
     }
-    let lost = matches!(serial_order(window_input(&out)), Order::Lost);
+    let lost = mv_apply.is_none() && matches!(serial_order(window_input(&out)), Order::Lost);
+    let windows_under = |child: BoundTabular, scope: WindowScope| match &mv_apply {
+        Some(order) => {
+            let mut node = window_node(child, scope);
+            if let BoundOp::Window { order: o, .. } = &mut node.op {
+                *o = std::iter::once(SortExpr::new(
+                    column_expr(super::mv_apply::ROW),
+                    true,
+                    false,
+                ))
+                .chain(order.iter().cloned())
+                .collect();
+            }
+            Ok(node)
+        }
+        None => ordered_window_node(child, scope, lost, op.span),
+    };
     // the operators above built one node over their input: put the windows under it
     match &mut out.op {
         BoundOp::Project { input, .. } => {
             let child = std::mem::replace(input.as_mut(), placeholder());
-            **input = ordered_window_node(child, scope, lost, op.span)?;
+            **input = windows_under(child, scope)?;
             Ok(out)
         }
         BoundOp::Filter { input, .. } => {
             let child = std::mem::replace(input.as_mut(), placeholder());
-            **input = ordered_window_node(child, scope, lost, op.span)?;
+            **input = windows_under(child, scope)?;
             // the filter passes the hidden columns on: drop them
             let items = passthrough(&input_columns);
             Ok(project_node(out, items))
