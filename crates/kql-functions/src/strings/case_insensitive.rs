@@ -1,5 +1,6 @@
 //! Case-insensitive equality: `=~` as `kql_equals_ci(a, b)` and `in~` as
-//! `kql_in_ci(x, item, ...)`, vectorised over whole string arrays.
+//! `kql_in_ci(x, item, ...)` (or `kql_in_ci_array(x, arr)` for a dynamic
+//! array known only at run time), vectorised over whole string arrays.
 //!
 //! Kusto folds only ASCII letters here ("Case-insensitive operators are
 //! currently supported only for ASCII-text. For non-ASCII comparison, use
@@ -47,6 +48,8 @@ fn folded(s: &str) -> String {
 enum CiKind {
     Equals,
     In,
+    /// `x in~ (arr)` over a dynamic array known only at run time.
+    InArray,
 }
 
 /// `kql_equals_ci` / `kql_in_ci`.
@@ -71,6 +74,10 @@ impl CaseInsensitiveUdf {
     pub fn in_list() -> CaseInsensitiveUdf {
         CaseInsensitiveUdf::new(CiKind::In)
     }
+
+    pub fn in_array() -> CaseInsensitiveUdf {
+        CaseInsensitiveUdf::new(CiKind::InArray)
+    }
 }
 
 /// `kql_equals_ci(a, b)`: `a =~ b`.
@@ -86,11 +93,78 @@ pub fn in_ci_expr(x: Expr, items: Vec<Expr>) -> Expr {
     Arc::new(ScalarUDF::from(CaseInsensitiveUdf::in_list())).call(args)
 }
 
+/// `kql_in_ci_array(x, arr)`: `x in~ (arr)` for a dynamic array `arr`
+/// (JSON text) known only at run time: its elements, nested arrays
+/// flattened, compared as text; objects and nulls match nothing.
+pub fn in_ci_array_expr(x: Expr, array: Expr) -> Expr {
+    Arc::new(ScalarUDF::from(CaseInsensitiveUdf::in_array())).call(vec![x, array])
+}
+
 pub(crate) fn all_case_insensitive_udfs() -> Vec<ScalarUDF> {
     vec![
         ScalarUDF::from(CaseInsensitiveUdf::equals()),
         ScalarUDF::from(CaseInsensitiveUdf::in_list()),
+        ScalarUDF::from(CaseInsensitiveUdf::in_array()),
     ]
+}
+
+/// The folded text of each scalar element of the JSON array `json` (nested
+/// arrays flattened) into `set`; not an array adds nothing.
+fn array_items_into(json: &str, set: &mut HashSet<String>) {
+    let Some(elements) = crate::dynamic::arrays::array_elements(json) else {
+        return;
+    };
+    for e in elements {
+        match e.as_bytes().first() {
+            Some(b'"') => {
+                if let Ok(s) = serde_json::from_str::<String>(e) {
+                    set.insert(folded(&s));
+                }
+            }
+            Some(b'[') => array_items_into(e, set),
+            Some(b'{') | Some(b'n') | None => {}
+            Some(_) => {
+                set.insert(folded(e));
+            }
+        }
+    }
+}
+
+/// `x in~ (arr)` row by row; the array's items are folded once for a
+/// constant array, and again only when a row's array differs from the
+/// previous row's.
+fn in_arrays(x: &ColumnarValue, arrays: &ColumnarValue, rows: usize) -> Result<BooleanArray> {
+    let xs = utf8_rows(x, rows)?;
+    let xs = xs.as_string::<i32>();
+    if let ColumnarValue::Scalar(a) = arrays {
+        let mut set = HashSet::new();
+        if let Some(json) = scalar_str(a) {
+            array_items_into(json, &mut set);
+        }
+        return Ok(in_set(xs, &ConstantItems { set }));
+    }
+    let arrays = utf8_rows(arrays, rows)?;
+    let arrays = arrays.as_string::<i32>();
+    let mut last: Option<(usize, ConstantItems)> = None;
+    let mut buf = String::new();
+    let mut out = BooleanBuilder::with_capacity(rows);
+    for r in 0..rows {
+        if xs.is_null(r) || arrays.is_null(r) {
+            out.append_value(false);
+            continue;
+        }
+        let same = last
+            .as_ref()
+            .is_some_and(|(i, _)| arrays.value(*i) == arrays.value(r));
+        if !same {
+            let mut set = HashSet::new();
+            array_items_into(arrays.value(r), &mut set);
+            last = Some((r, ConstantItems { set }));
+        }
+        let items = &last.as_ref().expect("set above").1;
+        out.append_value(items.contains(xs.value(r), &mut buf));
+    }
+    Ok(out.finish())
 }
 
 /// The items of `in~`, when every one is a constant: folded once.
@@ -185,6 +259,7 @@ impl ScalarUDFImpl for CaseInsensitiveUdf {
         match self.kind {
             CiKind::Equals => "kql_equals_ci",
             CiKind::In => "kql_in_ci",
+            CiKind::InArray => "kql_in_ci_array",
         }
     }
 
@@ -201,14 +276,19 @@ impl ScalarUDFImpl for CaseInsensitiveUdf {
         let Some((x, items)) = args.args.split_first() else {
             return exec_err!("{} takes at least one argument", self.name());
         };
-        if self.kind == CiKind::Equals && items.len() != 1 {
-            return exec_err!("kql_equals_ci takes two arguments");
+        if self.kind != CiKind::In && items.len() != 1 {
+            return exec_err!("{} takes two arguments", self.name());
         }
         let all_scalar = args
             .args
             .iter()
             .all(|a| matches!(a, ColumnarValue::Scalar(_)));
-        let out: BooleanArray = match ConstantItems::new(items) {
+        let constants = match self.kind {
+            CiKind::InArray => None,
+            _ => ConstantItems::new(items),
+        };
+        let out: BooleanArray = match constants {
+            None if self.kind == CiKind::InArray => in_arrays(x, &items[0], rows)?,
             Some(constants) => {
                 let x = utf8_rows(x, rows)?;
                 let x = x.as_string::<i32>();

@@ -11,7 +11,7 @@ mod matching;
 pub mod regex_match;
 pub mod text;
 
-pub use case_insensitive::{CaseInsensitiveUdf, equals_ci_expr, in_ci_expr};
+pub use case_insensitive::{CaseInsensitiveUdf, equals_ci_expr, in_ci_array_expr, in_ci_expr};
 pub use has_any::{TermSet, has_any_expr, terms_json};
 pub use matching::{MatchKind, Matcher};
 pub use regex_match::{MatchesRegexUdf, matches_regex_expr};

@@ -515,6 +515,7 @@ pub(crate) fn bind_in(
     // known only at run time (a parameter, a column) is searched per row.
     let mut items: Vec<BExpr> = Vec::new();
     let mut arrays: Vec<Expr> = Vec::new();
+    let mut ci_arrays: Vec<Expr> = Vec::new();
     for item in list {
         let v = b.bind_scalar(item, row)?;
         let v = super::eager::fold_if_constant(b, v, item.span)?;
@@ -529,27 +530,39 @@ pub(crate) fn bind_in(
                     // strings) never equals x: skipped, as a dynamic
                     // comparison would not match it.
                     let el = bind_literal(&lit_, item.span)?;
-                    if ci || comparison_common(l.ty, el.ty).is_some() {
+                    if ci {
+                        // in~ compares the elements as text
+                        items.push(cast_to(el, KqlType::String));
+                    } else if comparison_common(l.ty, el.ty).is_some() {
                         items.push(el);
                     }
                 }
             }
-            _ if v.ty == KqlType::Dynamic => {
-                if ci {
-                    return Err(Diagnostic::at(
-                        Code::UnsupportedFeature,
-                        item.span,
-                        "`in~` over a dynamic array known only at run time is not supported yet",
-                    )
-                    .with_hint("use `in` (case-sensitive), or tolower() both sides"));
-                }
-                arrays.push(v.expr);
-            }
+            _ if v.ty == KqlType::Dynamic && ci => ci_arrays.push(v.expr),
+            _ if v.ty == KqlType::Dynamic => arrays.push(v.expr),
             _ => items.push(v),
         }
     }
-    if arrays.is_empty() {
+    if arrays.is_empty() && ci_arrays.is_empty() {
         return in_items(l, items, negated, ci, span);
+    }
+    // x in~ (a, [runtime array], ...): as text, ASCII case folded, like the
+    // listed items
+    if !ci_arrays.is_empty() {
+        let text = cast_to(l.clone(), KqlType::String).expr;
+        let mut any: Vec<Expr> = ci_arrays
+            .into_iter()
+            .map(|a| kql_functions::strings::in_ci_array_expr(text.clone(), a))
+            .collect();
+        if !items.is_empty() {
+            any.push(in_items(l, items, false, ci, span)?.expr);
+        }
+        let e = any
+            .into_iter()
+            .reduce(|a, b| binary_expr(a, Operator::Or, b))
+            .unwrap_or_else(|| lit(false));
+        let e = if negated { Expr::Not(Box::new(e)) } else { e };
+        return Ok(BExpr::new(e, KqlType::Bool));
     }
     // x in (a, [runtime array], ...): any listed item equals x, or any
     // element of an array does (the element compared as set_has_element
