@@ -399,15 +399,27 @@ impl<'a> Binder<'a> {
                         "table() takes one argument: the table name as a string",
                     ));
                 };
-                match &arg.value.kind {
-                    ExprKind::Literal(ast::Literal::String(s)) => {
-                        let id = ast::Ident {
-                            name: s.clone(),
-                            span: arg.value.span,
-                        };
-                        self.bind_table_name(&id)
+                // a literal, or a constant: a function's parameter given a
+                // literal (`let f = (t:string) { table(t) }; f("SigninLogs")`)
+                let v = self.bind_scalar(&arg.value, &[])?;
+                let constant = match &v.literal {
+                    Some(ast::Literal::String(s)) => Some(s.clone()),
+                    _ if v.ty == crate::types::KqlType::String
+                        && v.expr.column_refs().is_empty() =>
+                    {
+                        match eager::evaluate_in_place(&v) {
+                            Some(datafusion::common::ScalarValue::Utf8(Some(s))) => Some(s),
+                            _ => None,
+                        }
                     }
-                    _ => Err(Diagnostic::at(
+                    _ => None,
+                };
+                match constant {
+                    Some(name) => self.bind_table_name(&ast::Ident {
+                        name,
+                        span: arg.value.span,
+                    }),
+                    None => Err(Diagnostic::at(
                         Code::NotConstant,
                         arg.value.span,
                         "table() needs a constant string table name",
