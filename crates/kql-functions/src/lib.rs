@@ -18,6 +18,7 @@ pub mod ipv6;
 pub mod math;
 pub mod misc;
 pub mod paths;
+pub mod random;
 pub mod re2;
 pub mod regex_fns;
 pub mod scalars;
@@ -64,5 +65,6 @@ pub fn all_udfs() -> Vec<ScalarUDF> {
     udfs.extend(geo::all_geo_udfs());
     udfs.extend(series::all_series_udfs());
     udfs.extend(aggregate::digest::all_digest_udfs());
+    udfs.push(ScalarUDF::from(random::RandUdf::default()));
     udfs
 }

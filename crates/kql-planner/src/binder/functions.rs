@@ -41,6 +41,7 @@ use kql_syntax::{Code, Diagnostic, Span};
 /// Scalar functions the binder implements.
 const SCALAR_FUNCTIONS: &[&str] = &[
     "now",
+    "rand",
     "ago",
     "bin",
     "floor",
@@ -89,7 +90,6 @@ const KNOWN_UNSUPPORTED: &[&str] = &[
     "geo_polygon_to_h3cells",
     "gzip_compress_to_base64_string",
     "zlib_compress_to_base64_string",
-    "rand",
     "toscalar",
     "hash_combine",
     "parse_version",
@@ -177,6 +177,26 @@ pub(crate) fn bind_function(
         args.iter().map(|a| b.bind_scalar(&a.value, row)).collect()
     };
     match name {
+        "rand" => {
+            arity(name, args, 0, 1, span)?;
+            let n = match args.first() {
+                Some(a) => {
+                    let v = b.bind_scalar(&a.value, row)?;
+                    if !matches!(v.ty, KqlType::Int | KqlType::Long) {
+                        return Err(super::operators::type_error(
+                            a.value.span,
+                            &format!("rand() takes an integer N, got {}", v.ty.as_str()),
+                        ));
+                    }
+                    Some(super::expr::cast_to(v, KqlType::Long).expr)
+                }
+                None => None,
+            };
+            Ok(BExpr::new(
+                kql_functions::random::rand_expr(n),
+                KqlType::Real,
+            ))
+        }
         "now" | "ago" => {
             if name == "now" {
                 arity(name, args, 0, 1, span)?;
