@@ -405,6 +405,20 @@ pub enum NullsOrder {
     Last,
 }
 
+/// One `top-nested [N] of Expr [with others = C] by Aggregation [asc|desc]`
+/// clause.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TopNestedLevel {
+    /// `None`: every value.
+    pub count: Option<Expr>,
+    pub of: NamedExpr,
+    pub others: Option<Expr>,
+    pub by: NamedExpr,
+    /// `asc` was written (the default is desc).
+    pub ascending: bool,
+    pub span: Span,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct SortKey {
     pub expr: Expr,
@@ -581,11 +595,10 @@ pub enum OpKind {
         column: Expr,
     },
     GetSchema,
+    /// `top-nested ..., top-nested ...`: one level per clause, outermost first.
+    TopNested(Vec<TopNestedLevel>),
     /// The raw-text operators below keep the operator's whole source text
     /// (keyword included, trailing blanks and comments dropped) in `raw`.
-    TopNested {
-        raw: String,
-    },
     TopHitters {
         raw: String,
     },

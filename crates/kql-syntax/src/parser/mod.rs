@@ -103,6 +103,7 @@ fn is_noise(r: Rule) -> bool {
             | kw_on
             | kw_as
             | kw_of
+            | kw_others
             | kw_in
             | kw_to
             | kw_from

@@ -4,7 +4,7 @@
 
 use super::clauses::parse_kind;
 use super::{Builder, Result, Rule, children, span_of};
-use crate::ast::{Expr, ExprKind, NamedExpr, OpKind, TabularOp};
+use crate::ast::{Expr, ExprKind, NamedExpr, OpKind, TabularOp, TopNestedLevel};
 use crate::diagnostic::Diagnostic;
 use crate::span::Span;
 use pest::iterators::Pair;
@@ -307,7 +307,10 @@ impl Builder {
                     params,
                 }
             }
-            Rule::top_nested_op => OpKind::TopNested { raw: raw() },
+            Rule::top_nested_op => OpKind::TopNested(
+                it.map(|level| self.top_nested_level(level))
+                    .collect::<Result<_>>()?,
+            ),
             Rule::top_hitters_op => OpKind::TopHitters { raw: raw() },
             Rule::find_op => OpKind::Find { raw: raw() },
             Rule::fork_op => OpKind::Fork { raw: raw() },
@@ -348,6 +351,34 @@ impl Builder {
             .next()
             .ok_or_else(|| Diagnostic::internal("parser", "missing operand"))?;
         self.expr(p)
+    }
+
+    fn top_nested_level(&mut self, p: Pair<'_, Rule>) -> Result<TopNestedLevel> {
+        let span = span_of(&p);
+        let mut count = None;
+        let mut others = None;
+        let mut named = Vec::new();
+        let mut ascending = false;
+        for c in children(p) {
+            match c.as_rule() {
+                Rule::tn_count => count = Some(self.next_expr(&mut children(c).into_iter())?),
+                Rule::tn_others => others = Some(self.next_expr(&mut children(c).into_iter())?),
+                Rule::named_expr => named.push(self.named_expr(c)?),
+                Rule::sort_order => ascending = c.as_str() == "asc",
+                _ => return Err(super::shape(&c)),
+            }
+        }
+        let [of, by]: [NamedExpr; 2] = named
+            .try_into()
+            .map_err(|_| Diagnostic::internal("parser", "top-nested level"))?;
+        Ok(TopNestedLevel {
+            count,
+            of,
+            others,
+            by,
+            ascending,
+            span,
+        })
     }
 
     pub(super) fn named_exprs<'i>(
@@ -569,7 +600,6 @@ mod tests {
     #[test]
     fn raw_operators_keep_their_text() {
         for (src, name) in [
-            ("T | top-nested 3 of a by count()", "top-nested"),
             ("T | top-hitters 3 of a", "top-hitters"),
             ("T | fork (where a | count) (take 1)", "fork"),
             ("T | facet by a", "facet"),
@@ -581,8 +611,7 @@ mod tests {
             let op = last_op(&format!("{src} // comment\n"));
             assert_eq!(op_name(&op), name);
             let raw = match &op {
-                OpKind::TopNested { raw }
-                | OpKind::TopHitters { raw }
+                OpKind::TopHitters { raw }
                 | OpKind::Fork { raw }
                 | OpKind::Facet { raw }
                 | OpKind::Partition { raw }

@@ -493,7 +493,21 @@ impl Printer {
                 urls.iter().for_each(|u| p.expr(u));
                 p.params(params);
             }),
-            OpKind::TopNested { raw } => self.raw("TopNested", span, raw),
+            OpKind::TopNested(levels) => self.node("TopNested", span, |p| {
+                for l in levels {
+                    let order = if l.ascending { "asc" } else { "desc" };
+                    p.node(&format!("Level {order}"), l.span, |p| {
+                        if let Some(n) = &l.count {
+                            p.labelled("Count", n);
+                        }
+                        p.named(std::slice::from_ref(&l.of));
+                        if let Some(o) = &l.others {
+                            p.labelled("Others", o);
+                        }
+                        p.named(std::slice::from_ref(&l.by));
+                    });
+                }
+            }),
             OpKind::TopHitters { raw } => self.raw("TopHitters", span, raw),
             OpKind::Find { raw } => self.raw("Find", span, raw),
             OpKind::Fork { raw } => self.raw("Fork", span, raw),

@@ -19,11 +19,13 @@ mod project;
 mod project_by_names;
 mod range;
 mod render;
+mod sample;
 mod search;
 mod serialize;
 mod sort;
 mod summarize;
 mod take;
+mod top_nested;
 mod union;
 mod where_op;
 
@@ -119,6 +121,11 @@ fn bind_op(
                 span: op.span,
             },
         ),
+        OpKind::TopNested(levels) => top_nested::bind(b, input, levels, op.span),
+        OpKind::Sample(n) => sample::bind_sample(b, input, n),
+        OpKind::SampleDistinct { count, column } => {
+            sample::bind_sample_distinct(b, input, count, column)
+        }
         OpKind::Invoke(call) => invoke::bind(b, input, call, op.span),
         OpKind::Render { chart, .. } => render::bind(input, chart),
         OpKind::Serialize(items) => serialize::bind(b, input, items),
