@@ -265,6 +265,22 @@ pub(crate) fn arithmetic(
         BinaryOp::Div => Operator::Divide,
         _ => Operator::Modulo,
     };
+    // A dynamic operand takes the other operand's type (an int makes both
+    // long), as Kusto.Language's `dynamic - long` → long signatures say; two
+    // dynamics stay an error here.
+    match (l.ty, r.ty) {
+        (Dynamic, Int) | (Int, Dynamic) => {
+            return arithmetic(op, cast_to(l, Long), cast_to(r, Long), span);
+        }
+        (Dynamic, other @ (Long | Real | DateTime | TimeSpan)) => {
+            return arithmetic(op, cast_to(l, other), r, span);
+        }
+        (other @ (Long | Real | DateTime | TimeSpan), Dynamic) => {
+            let r = cast_to(r, other);
+            return arithmetic(op, l, r, span);
+        }
+        _ => {}
+    }
     if let Some(t) = numeric_common(l.ty, r.ty) {
         let (l, r) = (cast_to(l, t), cast_to(r, t));
         if o == Operator::Modulo {
