@@ -2,6 +2,8 @@
 
 use super::Binder;
 use crate::bound::{BoundColumn, BoundOp, BoundTabular};
+use crate::types::KqlType;
+use datafusion::common::ScalarValue;
 use kql_syntax::ast::{Expr, ExprKind, Literal};
 use kql_syntax::{Code, Diagnostic};
 
@@ -19,6 +21,14 @@ pub(crate) fn constant_count(
         (_, Some(Literal::Long(i))) => Some(*i),
         (_, Some(Literal::Int(i))) => Some(i64::from(*i)),
         (ExprKind::Literal(Literal::Long(i)), _) => Some(*i),
+        // a constant expression, e.g. a function's parameter given a literal
+        _ if matches!(v.ty, KqlType::Int | KqlType::Long) && v.expr.column_refs().is_empty() => {
+            match super::super::eager::evaluate_in_place(&v) {
+                Some(ScalarValue::Int64(Some(i))) => Some(i),
+                Some(ScalarValue::Int32(Some(i))) => Some(i64::from(i)),
+                _ => None,
+            }
+        }
         _ => None,
     };
     match value {
