@@ -73,7 +73,8 @@ pub(super) fn bind(
             )
         }
         "pack_array" => {
-            arity(name, args, 1, 64, span)?;
+            // no upper bound (Kusto.Language: up to 32767 values)
+            arity(name, args, 1, usize::MAX, span)?;
             let a = bind_all(b)?;
             (
                 a.into_iter().map(|(v, _)| element_json(v)).collect(),
