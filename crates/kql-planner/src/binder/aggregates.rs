@@ -282,7 +282,8 @@ pub(crate) fn bind_aggregate(
             args_exact(name, call, if conditional { 2 } else { 1 }, span)?;
             let v = arg(b, 0)?;
             let ty = v.ty;
-            if ty == KqlType::Dynamic || ty == KqlType::Bool {
+            // bool is orderable (false < true), as in Kusto.Language
+            if ty == KqlType::Dynamic {
                 return Err(type_error(
                     span,
                     &format!("{name}() cannot aggregate {} values", ty.as_str()),
