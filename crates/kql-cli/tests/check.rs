@@ -181,8 +181,9 @@ fn bag_unpack_and_pivot_without_data_leave_their_columns_open() {
 
 #[test]
 fn lookup_plugins_bind_without_data() {
-    // ipv4_lookup / geo lookups read their lookup table to build the plan;
-    // without data it is empty, and the output's columns are still checked.
+    // ipv4_lookup / geo lookups and the time-window plugins read data to
+    // build the plan; without data they read none, and the output's columns
+    // are still checked.
     let dir = scratch("lookups");
     std::fs::write(
         dir.join("lookups.kql"),
@@ -190,11 +191,14 @@ fn lookup_plugins_bind_without_data() {
          DeviceNetworkEvents\n| evaluate ipv4_lookup(Nets, RemoteIP, Net, return_unmatched = true)\n\
          | where isempty(Net)\n| project RemoteIP, Site\n\n\
          let Nets = datatable(Net:string, Site:string)[\"10.0.0.0/8\", \"HQ\"];\n\
-         DeviceNetworkEvents\n| evaluate ipv4_lookup(Nets, RemoteIP, Net)\n| project Nope\n",
+         DeviceNetworkEvents\n| evaluate ipv4_lookup(Nets, RemoteIP, Net)\n| project Nope\n\n\
+         SigninLogs\n| evaluate sliding_window_counts(UserPrincipalName, TimeGenerated, ago(7d), now(), 1d, 1h)\n\
+         | project TimeGenerated, Count, Dcount\n",
     )
     .unwrap();
     let (code, out, err) = kql(&["check", dir.join("lookups.kql").to_str().unwrap()]);
     assert_eq!(code, 1, "{out}{err}");
     assert!(out.contains("lookups.kql#1: ok"), "{out}");
+    assert!(out.contains("lookups.kql#3: ok"), "{out}");
     assert!(out.contains("'Nope'"), "{out}");
 }

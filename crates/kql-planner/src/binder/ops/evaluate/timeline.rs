@@ -143,7 +143,13 @@ fn read_rows(
     items.push(("__kql_key".to_string(), key));
     items.push(("__kql_time".to_string(), time));
     let t = project_node(input.clone(), items);
-    let batches = eager::evaluate_tabular(b, &t, span)?;
+    // without data (`kql check`) there are no rows: the output's columns
+    // are known from the arguments alone
+    let batches = if b.catalog.can_evaluate() {
+        eager::evaluate_tabular(b, &t, span)?
+    } else {
+        Vec::new()
+    };
     let mut rows = Rows {
         dims: Vec::new(),
         keys: Vec::new(),
@@ -236,15 +242,6 @@ fn finish(b: &mut Binder, out: Output, span: Span) -> Result<BoundTabular, Diagn
     Ok(super::super::scan(&name, out.columns))
 }
 
-fn needs_data(name: &str, span: Span) -> Diagnostic {
-    Diagnostic::at(
-        Code::UnsupportedFeature,
-        span,
-        format!("{name}() needs data: it is computed while binding"),
-    )
-    .with_hint("run the query with `kql run` against an archive")
-}
-
 /// The plugin's positional arguments, at least `fixed`.
 fn positional<'a>(plugin: &'a Plugin<'_>, fixed: usize) -> Result<Vec<&'a ast::Expr>, Diagnostic> {
     let name = &plugin.call.name.name;
@@ -323,9 +320,6 @@ pub(super) fn activity_counts_metrics(
         "Window",
     )?;
     let dims = dim_columns(&input, &args[5..])?;
-    if !b.catalog.can_evaluate() {
-        return Err(needs_data("activity_counts_metrics", plugin.call.name.span));
-    }
     let rows = read_rows(b, &input, &dims, key, time, plugin.span)?;
     let mut columns = vec![BoundColumn::new(tname, KqlType::DateTime)];
     columns.extend(dims.iter().cloned());
@@ -400,9 +394,6 @@ pub(super) fn active_users_count(
         "Bin",
     )?;
     let dims = dim_columns(&input, &args[8..])?;
-    if !b.catalog.can_evaluate() {
-        return Err(needs_data("active_users_count", plugin.call.name.span));
-    }
     let rows = read_rows(b, &input, &dims, key, time, plugin.span)?;
     let mut columns = vec![BoundColumn::new(tname, KqlType::DateTime)];
     columns.extend(dims.iter().cloned());
@@ -478,9 +469,6 @@ pub(super) fn sliding_window_counts(
         "Bin",
     )?;
     let dims = dim_columns(&input, &args[6..])?;
-    if !b.catalog.can_evaluate() {
-        return Err(needs_data("sliding_window_counts", plugin.call.name.span));
-    }
     let rows = read_rows(b, &input, &dims, key, time, plugin.span)?;
     let mut columns = vec![BoundColumn::new(tname, KqlType::DateTime)];
     columns.extend(dims.iter().cloned());
@@ -584,9 +572,6 @@ pub(super) fn rolling_percentile(
         "BinsToLookBack",
     )?;
     let dims = dim_columns(&input, &args[5..])?;
-    if !b.catalog.can_evaluate() {
-        return Err(needs_data("rolling_percentile", plugin.call.name.span));
-    }
     // the value as its text, read back in its type
     let vty = value.ty;
     let value_real = cast_to(value, KqlType::Real);
