@@ -55,6 +55,17 @@ fn evaluate_scalar(b: &Binder, v: &BExpr, span: Span) -> Result<ScalarValue, Dia
     first_value(&batches, v.ty)
 }
 
+/// The value of `v` when it reads no column and computes in place (a
+/// literal, a `let` constant, a function's parameter given a constant);
+/// `None` otherwise. Needs no catalog, so it works in `kql check` too.
+pub(crate) fn constant_in_place(v: &BExpr) -> Option<ScalarValue> {
+    if v.expr.column_refs().is_empty() {
+        evaluate_in_place(v)
+    } else {
+        None
+    }
+}
+
 /// The value of an expression that reads no column, computed directly over
 /// one empty row: microseconds, where a plan through the catalog costs a
 /// query. `None` when the expression needs what only a full plan gives
@@ -158,6 +169,21 @@ pub(crate) fn evaluate_tabular(
 ) -> Result<Vec<RecordBatch>, Diagnostic> {
     let plan = crate::lower::lower(t, b.catalog)?;
     b.catalog.evaluate(&plan, span)
+}
+
+/// [`evaluate_tabular`], or no rows without data (`kql check`): for the
+/// plugins that read rows while binding but whose output columns do not
+/// depend on them (lookups, the time-window plugins).
+pub(crate) fn evaluate_tabular_if_data(
+    b: &Binder,
+    t: &BoundTabular,
+    span: Span,
+) -> Result<Vec<RecordBatch>, Diagnostic> {
+    if b.catalog.can_evaluate() {
+        evaluate_tabular(b, t, span)
+    } else {
+        Ok(Vec::new())
+    }
 }
 
 /// `materialize(T)`: T's rows computed once and kept in memory.

@@ -404,10 +404,8 @@ impl<'a> Binder<'a> {
                 let v = self.bind_scalar(&arg.value, &[])?;
                 let constant = match &v.literal {
                     Some(ast::Literal::String(s)) => Some(s.clone()),
-                    _ if v.ty == crate::types::KqlType::String
-                        && v.expr.column_refs().is_empty() =>
-                    {
-                        match eager::evaluate_in_place(&v) {
+                    _ if v.ty == crate::types::KqlType::String => {
+                        match eager::constant_in_place(&v) {
                             Some(datafusion::common::ScalarValue::Utf8(Some(s))) => Some(s),
                             _ => None,
                         }

@@ -531,7 +531,6 @@ pub(crate) fn bind_in(
     // known only at run time (a parameter, a column) is searched per row.
     let mut items: Vec<BExpr> = Vec::new();
     let mut arrays: Vec<Expr> = Vec::new();
-    let mut ci_arrays: Vec<Expr> = Vec::new();
     for item in list {
         let v = b.bind_scalar(item, row)?;
         let v = super::eager::fold_if_constant(b, v, item.span)?;
@@ -554,39 +553,28 @@ pub(crate) fn bind_in(
                     }
                 }
             }
-            _ if v.ty == KqlType::Dynamic && ci => ci_arrays.push(v.expr),
             _ if v.ty == KqlType::Dynamic => arrays.push(v.expr),
             _ => items.push(v),
         }
     }
-    if arrays.is_empty() && ci_arrays.is_empty() {
+    if arrays.is_empty() {
         return in_items(l, items, negated, ci, span);
     }
-    // x in~ (a, [runtime array], ...): as text, ASCII case folded, like the
-    // listed items
-    if !ci_arrays.is_empty() {
-        let text = cast_to(l.clone(), KqlType::String).expr;
-        let mut any: Vec<Expr> = ci_arrays
-            .into_iter()
-            .map(|a| kql_functions::strings::in_ci_array_expr(text.clone(), a))
-            .collect();
-        if !items.is_empty() {
-            any.push(in_items(l, items, false, ci, span)?.expr);
-        }
-        let e = any
-            .into_iter()
-            .reduce(|a, b| binary_expr(a, Operator::Or, b))
-            .unwrap_or_else(|| lit(false));
-        let e = if negated { Expr::Not(Box::new(e)) } else { e };
-        return Ok(BExpr::new(e, KqlType::Bool));
-    }
     // x in (a, [runtime array], ...): any listed item equals x, or any
-    // element of an array does (the element compared as set_has_element
-    // compares: same JSON value).
-    let element = super::functions::arrays::element_json(l.clone());
+    // element of an array does. `in` compares an element as set_has_element
+    // compares (same JSON value); `in~` as text, ASCII case folded, like the
+    // listed items.
+    let element = if ci {
+        cast_to(l.clone(), KqlType::String).expr
+    } else {
+        super::functions::arrays::element_json(l.clone())
+    };
     let mut any = arrays
         .into_iter()
         .map(|a| {
+            if ci {
+                return Ok(kql_functions::strings::in_ci_array_expr(element.clone(), a));
+            }
             let has = kql_functions::dynamic::array_ops::array_op_expr(
                 "set_has_element",
                 vec![a, element.clone()],

@@ -8,7 +8,7 @@
 //! made the scope (`ops/serialize.rs`) puts a `BoundOp::Window` computing
 //! those columns under its result.
 
-use super::super::eager::evaluate_in_place;
+use super::super::eager::constant_in_place;
 use super::super::expr::{cast_to, column_expr};
 use super::super::operators::{expect_bool, type_error};
 use super::{Binder, arity};
@@ -69,12 +69,7 @@ fn not_serialized(name: &str, span: Span) -> Diagnostic {
 /// The value of a constant argument converted to `ty`, or a "not constant" error.
 fn constant_arg(v: BExpr, ty: KqlType, what: &str, span: Span) -> Result<ScalarValue, Diagnostic> {
     let v = cast_to(v, ty);
-    let value = if v.expr.column_refs().is_empty() {
-        evaluate_in_place(&v)
-    } else {
-        None
-    };
-    let value = value.ok_or_else(|| {
+    let value = constant_in_place(&v).ok_or_else(|| {
         Diagnostic::at(
             Code::NotConstant,
             span,

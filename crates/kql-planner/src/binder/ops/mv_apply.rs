@@ -231,6 +231,19 @@ fn row_key() -> SortExpr {
     SortExpr::new(column_expr(ROW), true, false)
 }
 
+/// `bind` with the order of each input row's rows made known to the
+/// row-window functions (`next()`, ...) it may call (`ops/serialize.rs`).
+fn in_item_order(
+    b: &mut Binder,
+    state: &State,
+    bind: impl FnOnce(&mut Binder) -> Result<BoundTabular, Diagnostic>,
+) -> Result<BoundTabular, Diagnostic> {
+    b.mv_apply_order = Some(state.order.clone());
+    let out = bind(b);
+    b.mv_apply_order = None;
+    out
+}
+
 /// Bind one subquery operator so that it works on each input row's rows.
 fn bind_per_row(
     b: &mut Binder,
@@ -248,13 +261,7 @@ fn bind_per_row(
         | OpKind::ProjectReorder(_)
         | OpKind::Parse { .. }
         | OpKind::ParseWhere { .. }
-        | OpKind::MvExpand { .. } => {
-            // row-window functions (`next()`, ...) follow each row's items
-            b.mv_apply_order = Some(state.order.clone());
-            let out = bind_operator(b, t, op);
-            b.mv_apply_order = None;
-            out
-        }
+        | OpKind::MvExpand { .. } => in_item_order(b, state, |b| bind_operator(b, t, op)),
         OpKind::Distinct(cols) if cols.len() == 1 && matches!(cols[0].kind, ExprKind::Star) => {
             // every column but the hidden item position
             let cols = t
@@ -275,10 +282,9 @@ fn bind_per_row(
         OpKind::Project(items) => {
             let mut items = items.clone();
             items.extend(state.projected().map(|h| named(h, span)));
-            b.mv_apply_order = Some(state.order.clone());
-            let out = bind_operator(b, t, &with_kind(op, OpKind::Project(items)));
-            b.mv_apply_order = None;
-            out
+            in_item_order(b, state, |b| {
+                bind_operator(b, t, &with_kind(op, OpKind::Project(items)))
+            })
         }
         OpKind::ProjectKeep(patterns) => {
             let mut patterns = patterns.clone();

@@ -280,17 +280,9 @@ pub(crate) fn with_window_scope(
     let lost = mv_apply.is_none() && matches!(serial_order(window_input(&out)), Order::Lost);
     let windows_under = |child: BoundTabular, scope: WindowScope| match &mv_apply {
         Some(order) => {
-            let mut node = window_node(child, scope);
-            if let BoundOp::Window { order: o, .. } = &mut node.op {
-                *o = std::iter::once(SortExpr::new(
-                    column_expr(super::mv_apply::ROW),
-                    true,
-                    false,
-                ))
-                .chain(order.iter().cloned())
-                .collect();
-            }
-            Ok(node)
+            let row = SortExpr::new(column_expr(super::mv_apply::ROW), true, false);
+            let order = std::iter::once(row).chain(order.iter().cloned()).collect();
+            Ok(window_node_in(child, scope, order))
         }
         None => ordered_window_node(child, scope, lost, op.span),
     };
@@ -335,11 +327,17 @@ fn ordered_window_node(
         )
         .with_hint("keep the sort columns until the window functions, or sort again"));
     };
+    Ok(window_node_in(input, scope, keys))
+}
+
+/// [`window_node`] in the given order rather than the one its input's
+/// operators say.
+fn window_node_in(input: BoundTabular, scope: WindowScope, order: Vec<SortExpr>) -> BoundTabular {
     let mut node = window_node(input, scope);
-    if let BoundOp::Window { order, .. } = &mut node.op {
-        *order = keys;
+    if let BoundOp::Window { order: o, .. } = &mut node.op {
+        *o = order;
     }
-    Ok(node)
+    node
 }
 
 /// The input of the node the operator built (a projection or a filter).

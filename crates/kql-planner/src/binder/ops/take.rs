@@ -22,8 +22,8 @@ pub(crate) fn constant_count(
         (_, Some(Literal::Int(i))) => Some(i64::from(*i)),
         (ExprKind::Literal(Literal::Long(i)), _) => Some(*i),
         // a constant expression, e.g. a function's parameter given a literal
-        _ if matches!(v.ty, KqlType::Int | KqlType::Long) && v.expr.column_refs().is_empty() => {
-            match super::super::eager::evaluate_in_place(&v) {
+        _ if matches!(v.ty, KqlType::Int | KqlType::Long) => {
+            match super::super::eager::constant_in_place(&v) {
                 Some(ScalarValue::Int64(Some(i))) => Some(i),
                 Some(ScalarValue::Int32(Some(i))) => Some(i64::from(i)),
                 _ => None,

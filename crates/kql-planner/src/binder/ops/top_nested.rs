@@ -83,10 +83,7 @@ pub(crate) fn bind(
                 "top-nested orders by its aggregation, which cannot be dynamic",
             ));
         }
-        let parent_keys: Vec<String> = keys
-            .iter()
-            .map(|k| k.names[0].name.clone())
-            .collect::<Vec<_>>();
+        let parent_keys: Vec<String> = keys.iter().map(|k| k.names[0].name.clone()).collect();
         let candidates = match kept.take() {
             None => grouped,
             Some(parent) => {

@@ -125,13 +125,7 @@ pub(super) fn bind(
         Some(e) => const_bool(b, e, "return_lookup_key")?,
         None => false,
     };
-    // Without data (`kql check`) the lookup table has no rows: the output's
-    // columns and types are the same either way.
-    let batches = if b.catalog.can_evaluate() {
-        eager::evaluate_tabular(b, &lookup, plugin.span)?
-    } else {
-        Vec::new()
-    };
+    let batches = eager::evaluate_tabular_if_data(b, &lookup, plugin.span)?;
     let mut predicates: Vec<Expr> = Vec::new();
     let geo = |name: &str, shape: &str| -> Result<Expr, Diagnostic> {
         geo_function_expr(name, vec![lon.clone(), lat.clone(), lit(shape.to_string())])

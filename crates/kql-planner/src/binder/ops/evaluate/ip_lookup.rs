@@ -124,13 +124,7 @@ pub(super) fn bind(
             ));
         }
     }
-    // Without data (`kql check`) the lookup table has no rows: the output's
-    // columns and types are the same either way.
-    let batches = if b.catalog.can_evaluate() {
-        eager::evaluate_tabular(b, &lookup, plugin.span)?
-    } else {
-        Vec::new()
-    };
+    let batches = eager::evaluate_tabular_if_data(b, &lookup, plugin.span)?;
     let mut ranges: Vec<Option<String>> = Vec::new();
     for batch in &batches {
         let idx = batch

@@ -143,13 +143,7 @@ fn read_rows(
     items.push(("__kql_key".to_string(), key));
     items.push(("__kql_time".to_string(), time));
     let t = project_node(input.clone(), items);
-    // without data (`kql check`) there are no rows: the output's columns
-    // are known from the arguments alone
-    let batches = if b.catalog.can_evaluate() {
-        eager::evaluate_tabular(b, &t, span)?
-    } else {
-        Vec::new()
-    };
+    let batches = eager::evaluate_tabular_if_data(b, &t, span)?;
     let mut rows = Rows {
         dims: Vec::new(),
         keys: Vec::new(),
