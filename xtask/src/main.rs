@@ -5,6 +5,7 @@
 
 mod bench;
 mod gen_archive;
+mod join_bench;
 
 use clap::{Parser, Subcommand};
 
@@ -21,6 +22,8 @@ enum Command {
     GenArchive(gen_archive::Args),
     /// Time the ThreatFox hunts through kql against hand-written DataFusion SQL.
     Bench(bench::Args),
+    /// Joins of two generated tables bigger than the memory limit, timed and checked.
+    JoinBench(join_bench::Args),
 }
 
 fn main() {
@@ -28,6 +31,7 @@ fn main() {
     let result = match cli.command {
         Command::GenArchive(args) => gen_archive::run(&args),
         Command::Bench(args) => bench::run(&args),
+        Command::JoinBench(args) => join_bench::run(&args),
     };
     if let Err(e) = result {
         eprintln!("xtask: error: {e}");

@@ -190,9 +190,9 @@ struct ArchiveArgs {
     /// (default: the bundled sample archive).
     #[arg(long, value_name = "DIR")]
     archive: Option<PathBuf>,
-    /// Cap the memory a query may use (e.g. 2G, 512M): sorts and
-    /// aggregations spill to temporary files instead of failing; a join's
-    /// smaller side must fit in memory. Default: no cap.
+    /// Cap the memory a query may use (e.g. 2G, 512M): sorts, aggregations
+    /// and joins spill to temporary files instead of failing (a single
+    /// group's or join key's rows must still fit). Default: no cap.
     #[arg(long, value_name = "SIZE", value_parser = parse_size)]
     memory_limit: Option<usize>,
 }

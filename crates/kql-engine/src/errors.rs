@@ -25,8 +25,9 @@ pub(crate) fn from_datafusion(e: DataFusionError) -> Diagnostic {
             format!("the query ran out of memory: {text}"),
         )
         .with_hint(
-            "raise --memory-limit (sorts and aggregations spill to disk within it; a join's \
-             smaller side must fit), or narrow the query's time range",
+            "raise --memory-limit (sorts, aggregations and joins spill to disk within it, but \
+             one group's values or one join key's rows must fit), or narrow the query's \
+             time range",
         ),
         _ => Diagnostic::internal("execution", text),
     }

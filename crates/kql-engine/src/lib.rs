@@ -13,6 +13,8 @@ pub mod check;
 mod errors;
 pub mod feeds;
 pub mod geoip;
+mod join_spill;
+mod memory_pool;
 mod optimizer_guards;
 mod provider;
 pub mod schemas;
@@ -29,7 +31,7 @@ pub use workspace::{FunctionSource, Workspace};
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::execution::context::{SessionConfig, SessionContext};
 use datafusion::execution::disk_manager::{DiskManagerBuilder, DiskManagerMode};
-use datafusion::execution::memory_pool::FairSpillPool;
+use datafusion::execution::memory_pool::TrackConsumersPool;
 use datafusion::execution::runtime_env::RuntimeEnvBuilder;
 use datafusion::execution::session_state::{SessionState, SessionStateBuilder};
 use datafusion::logical_expr::LogicalPlan;
@@ -56,8 +58,8 @@ pub struct SessionOptions {
     /// is limited to `TimeGenerated` in `[now - lookback, now]`.
     pub lookback_ns: Option<i64>,
     /// The memory queries may use, in bytes; `None` = no limit. With a
-    /// limit, sorts and aggregations spill to temporary files instead of
-    /// failing; a join's build side stays in memory and must fit.
+    /// limit, sorts, aggregations and joins spill to temporary files instead
+    /// of failing (joins run a hash partition at a time, `join_spill`).
     pub memory_limit: Option<usize>,
     /// Read a known Sentinel / Defender table that the archive lacks as an
     /// empty table with its documented schema, instead of an unknown-table
@@ -134,7 +136,10 @@ impl KqlSession {
         let mut runtime = RuntimeEnvBuilder::new();
         if let Some(limit) = options.memory_limit {
             runtime = runtime
-                .with_memory_pool(Arc::new(FairSpillPool::new(limit)))
+                .with_memory_pool(Arc::new(TrackConsumersPool::new(
+                    memory_pool::SpillBudgetPool::new(limit),
+                    std::num::NonZeroUsize::new(3).expect("3 is not zero"),
+                )))
                 .with_disk_manager_builder(
                     DiskManagerBuilder::default().with_mode(DiskManagerMode::OsTmpDirectory),
                 );
@@ -153,9 +158,12 @@ impl KqlSession {
             .with_default_features()
             .build();
         let rules = optimizer_guards::guarded(state.optimizers());
-        let state = SessionStateBuilder::new_from_existing(state)
-            .with_optimizer_rules(rules)
-            .build();
+        let mut builder = SessionStateBuilder::new_from_existing(state).with_optimizer_rules(rules);
+        if let Some(limit) = options.memory_limit {
+            builder = builder
+                .with_physical_optimizer_rule(Arc::new(join_spill::PartitionedJoins::new(limit)));
+        }
+        let state = builder.build();
         let ctx = SessionContext::new_with_state(state);
         for udf in kql_functions::all_udfs() {
             ctx.register_udf(udf);
