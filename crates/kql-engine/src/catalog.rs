@@ -7,8 +7,8 @@
 //! — and of the saved functions it names, transitively — that names a table
 //! folder (or matches it, for a `Device*` wildcard) is loaded. That
 //! over-approximates (a column that shares a table's name loads the table
-//! too, and the word `search` loads them all, for a `search` without
-//! `in (...)`) but never misses a table, and a corrupt file only fails the queries
+//! too, and the words `search` and `find` load them all, for a `search` or
+//! `find` without `in (...)`) but never misses a table, and a corrupt file only fails the queries
 //! that name its table.
 
 use crate::archive::{Archive, ArchiveTable};
@@ -191,8 +191,8 @@ impl SessionCatalog {
             .flat_map(identifier_words)
             .collect();
         for word in words {
-            let names: Vec<&String> = if word == "search" {
-                // `search "x"` without `in (...)` reads every table
+            let names: Vec<&String> = if word == "search" || word == "find" {
+                // `search "x"` / `find ...` without `in (...)` read every table
                 archive.tables.keys().collect()
             } else if word.contains('*') {
                 // a wildcard union source (`Device*`, `*Logs`, `*`)

@@ -405,6 +405,28 @@ pub enum NullsOrder {
     Last,
 }
 
+/// What `find` returns besides the source column.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FindOutput {
+    /// `project-smart` (the default): the predicate's columns, the columns
+    /// every table has, and `pack_` with the rest.
+    Smart,
+    /// `project Col[:type], ...[, pack_all()]`.
+    Columns {
+        columns: Vec<FindColumn>,
+        pack_all: bool,
+    },
+}
+
+/// A column of `find ... project`: a name, with the type the result gives
+/// it when written.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FindColumn {
+    pub name: Ident,
+    pub ty: Option<TypeName>,
+    pub span: Span,
+}
+
 /// One `top-nested [N] of Expr [with others = C] by Aggregation [asc|desc]`
 /// clause.
 #[derive(Debug, Clone, PartialEq)]
@@ -608,7 +630,11 @@ pub enum OpKind {
         predicate: Expr,
     },
     Find {
-        raw: String,
+        params: Vec<OpParam>,
+        /// `in (...)`; empty: every table.
+        tables: Vec<Expr>,
+        predicate: Expr,
+        output: FindOutput,
     },
     Fork {
         raw: String,

@@ -6,7 +6,7 @@
 //! mean"), or as "not supported yet" when they are real KQL functions.
 
 pub(crate) mod arrays;
-mod bags;
+pub(crate) mod bags;
 mod control;
 mod convert;
 mod datetime;

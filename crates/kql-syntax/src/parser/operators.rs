@@ -4,7 +4,9 @@
 
 use super::clauses::parse_kind;
 use super::{Builder, Result, Rule, children, span_of};
-use crate::ast::{Expr, ExprKind, NamedExpr, OpKind, TabularOp, TopNestedLevel};
+use crate::ast::{
+    Expr, ExprKind, FindColumn, FindOutput, NamedExpr, OpKind, OpParam, TabularOp, TopNestedLevel,
+};
 use crate::diagnostic::Diagnostic;
 use crate::span::Span;
 use pest::iterators::Pair;
@@ -77,6 +79,68 @@ impl Builder {
         let kind = self.op_kind(p)?;
         self.ascend(1);
         Ok(TabularOp { kind, span })
+    }
+
+    /// `find [params] [in (...)] [where] Predicate [project-smart | project ...]`.
+    fn find<'a>(
+        &mut self,
+        params: Vec<OpParam>,
+        parts: impl Iterator<Item = Pair<'a, Rule>>,
+    ) -> Result<OpKind> {
+        let mut tables = Vec::new();
+        let mut predicate = None;
+        let mut output = FindOutput::Smart;
+        for part in parts {
+            match part.as_rule() {
+                Rule::find_in => {
+                    for t in children(part) {
+                        tables.push(self.expr(t)?);
+                    }
+                }
+                Rule::find_output => {
+                    let mut columns = Vec::new();
+                    let mut pack_all = false;
+                    for c in children(part) {
+                        let span = span_of(&c);
+                        match c.as_rule() {
+                            Rule::kw_project_smart => {}
+                            Rule::find_column => {
+                                let Some(inner) = children(c).into_iter().next() else {
+                                    return Err(Diagnostic::internal("parser", "find column"));
+                                };
+                                match inner.as_rule() {
+                                    Rule::find_pack_all => pack_all = true,
+                                    Rule::col_decl => {
+                                        let d = self.col_decl(inner)?;
+                                        columns.push(FindColumn {
+                                            name: d.name,
+                                            ty: Some(d.ty),
+                                            span,
+                                        });
+                                    }
+                                    _ => columns.push(FindColumn {
+                                        name: self.any_name(inner)?,
+                                        ty: None,
+                                        span,
+                                    }),
+                                }
+                            }
+                            _ => return Err(Diagnostic::internal("parser", "find output")),
+                        }
+                    }
+                    if !columns.is_empty() || pack_all {
+                        output = FindOutput::Columns { columns, pack_all };
+                    }
+                }
+                _ => predicate = Some(self.expr(part)?),
+            }
+        }
+        Ok(OpKind::Find {
+            params,
+            tables,
+            predicate: predicate.ok_or_else(|| Diagnostic::internal("parser", "find"))?,
+            output,
+        })
     }
 
     fn op_kind(&mut self, p: Pair<'_, Rule>) -> Result<OpKind> {
@@ -312,7 +376,7 @@ impl Builder {
                     .collect::<Result<_>>()?,
             ),
             Rule::top_hitters_op => OpKind::TopHitters { raw: raw() },
-            Rule::find_op => OpKind::Find { raw: raw() },
+            Rule::find_op => self.find(params, it)?,
             Rule::fork_op => OpKind::Fork { raw: raw() },
             Rule::facet_op => OpKind::Facet { raw: raw() },
             Rule::partition_op => OpKind::Partition { raw: raw() },
@@ -592,9 +656,46 @@ mod tests {
             (tables.len(), print_sexpr(&predicate)),
             (2, "\"x\"".to_string())
         );
-        assert!(
-            matches!(last_op("find where x == 1"), OpKind::Find { raw } if raw == "find where x == 1")
+        let OpKind::Find {
+            params: p,
+            tables,
+            predicate,
+            output,
+        } = last_op("find withsource=T in (A, B*) where x == 1 project a, b:long, pack_all()")
+        else {
+            panic!()
+        };
+        assert_eq!(
+            (params(&p).len(), tables.len(), print_sexpr(&predicate)),
+            (1, 2, "(== x 1)".to_string())
         );
+        let FindOutput::Columns { columns, pack_all } = output else {
+            panic!()
+        };
+        assert!(pack_all);
+        assert_eq!(
+            columns
+                .iter()
+                .map(|c| (c.name.name.as_str(), c.ty))
+                .collect::<Vec<_>>(),
+            [("a", None), ("b", Some(TypeName::Long))]
+        );
+        for q in [
+            "find \"x\"",
+            "find x == 1 project-smart",
+            "find in (T) where *",
+        ] {
+            assert!(
+                matches!(
+                    last_op(q),
+                    OpKind::Find {
+                        output: FindOutput::Smart,
+                        ..
+                    }
+                ),
+                "{q}"
+            );
+        }
     }
 
     #[test]

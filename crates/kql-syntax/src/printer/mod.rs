@@ -509,7 +509,25 @@ impl Printer {
                 }
             }),
             OpKind::TopHitters { raw } => self.raw("TopHitters", span, raw),
-            OpKind::Find { raw } => self.raw("Find", span, raw),
+            OpKind::Find {
+                params,
+                tables,
+                predicate,
+                output,
+            } => self.node("Find", span, |p| {
+                p.params(params);
+                tables.iter().for_each(|t| p.labelled("In", t));
+                p.expr(predicate);
+                if let FindOutput::Columns { columns, pack_all } = output {
+                    for c in columns {
+                        let ty = c.ty.map(|t| format!(":{}", t.as_str())).unwrap_or_default();
+                        p.line(&format!("Project {}{ty}", c.name.name), c.span);
+                    }
+                    if *pack_all {
+                        p.line("Project pack_all()", span);
+                    }
+                }
+            }),
             OpKind::Fork { raw } => self.raw("Fork", span, raw),
             OpKind::Facet { raw } => self.raw("Facet", span, raw),
             OpKind::Partition { raw } => self.raw("Partition", span, raw),

@@ -58,6 +58,18 @@ pub(super) const NAMES: &[&str] = &[
     "has_any_index",
 ];
 
+/// `pack_all(true)` over `columns` only: a bag of their values that are
+/// neither null nor empty (what `find` puts in `pack_`).
+pub(crate) fn pack_non_empty(columns: &[BoundColumn]) -> Result<BExpr, Diagnostic> {
+    let mut e = vec![lit(1i64)];
+    for c in columns {
+        e.push(lit(c.name.as_str()));
+        e.push(element_json(BExpr::new(column_expr(&c.name), c.ty)));
+    }
+    let e = bag_function_expr("bag_pack", e).ok_or_else(|| internal("pack_all"))?;
+    Ok(BExpr::new(e, KqlType::Dynamic))
+}
+
 fn internal(name: &str) -> Diagnostic {
     Diagnostic::internal("bind", format!("no UDF for {name}"))
 }

@@ -5,6 +5,7 @@ mod as_op;
 mod distinct;
 mod evaluate;
 mod file_profile;
+mod find;
 mod getschema;
 mod invoke;
 mod join;
@@ -204,6 +205,12 @@ fn bind_source_op(b: &mut Binder, op: &TabularOp) -> Result<BoundTabular, Diagno
             tables,
             predicate,
         } => search::bind(b, None, params, tables, predicate, op.span),
+        OpKind::Find {
+            params,
+            tables,
+            predicate,
+            output,
+        } => find::bind(b, params, tables, predicate, output, op.span),
         OpKind::ExternalData {
             columns,
             urls,

@@ -112,7 +112,7 @@ fn case_sensitivity(params: &[OpParam]) -> Result<bool, Diagnostic> {
 
 /// The search predicate as an ordinary one: bare terms become operators
 /// over every column, string operators take the search's case sensitivity.
-fn rewrite(e: &Expr, case_sensitive: bool) -> Expr {
+pub(super) fn rewrite(e: &Expr, case_sensitive: bool) -> Expr {
     let kind = match &e.kind {
         ExprKind::Literal(Literal::String(s)) => return term(s, e.span, case_sensitive),
         ExprKind::Binary {

@@ -93,6 +93,20 @@ fn bind_with(
     tables: &[Expr],
     span: Span,
 ) -> Result<BoundTabular, Diagnostic> {
+    let sources = sources(b, input, tables, opts.fuzzy, span)?;
+    Ok(merge(sources, opts.inner, opts.source_column.as_deref()))
+}
+
+/// The sources of a union: `input` (with its source name), then each of
+/// `tables`, wildcards expanded over the tabular lets and the catalog;
+/// `fuzzy` skips the ones that do not resolve.
+pub(crate) fn sources(
+    b: &mut Binder,
+    input: Option<(String, BoundTabular)>,
+    tables: &[Expr],
+    fuzzy: bool,
+    span: Span,
+) -> Result<Vec<(String, BoundTabular)>, Diagnostic> {
     // (source name, bound table)
     let mut sources: Vec<(String, BoundTabular)> = Vec::new();
     sources.extend(input);
@@ -132,7 +146,7 @@ fn bind_with(
                 match b.bind_tabular(t) {
                     Ok(bound) => sources.push((name, bound)),
                     Err(e)
-                        if opts.fuzzy
+                        if fuzzy
                             && matches!(e.code, Code::UnknownTable | Code::UnknownFunction) => {}
                     Err(e) => return Err(e),
                 }
@@ -146,7 +160,16 @@ fn bind_with(
             "none of the union's sources exist",
         ));
     }
+    Ok(sources)
+}
 
+/// The outer (or, `inner`, common-column) union of `sources`, with a
+/// `source_column` naming each row's source when given.
+pub(crate) fn merge(
+    sources: Vec<(String, BoundTabular)>,
+    inner: bool,
+    source_column: Option<&str>,
+) -> BoundTabular {
     // Output columns: by name, in order of first appearance; a name seen with
     // several types becomes name_type for each type.
     let mut seen: Vec<(String, Vec<KqlType>)> = Vec::new();
@@ -162,7 +185,7 @@ fn bind_with(
             }
         }
     }
-    if opts.inner {
+    if inner {
         seen.retain(|(n, tys)| {
             tys.len() == 1 && sources.iter().all(|(_, s)| s.column(n).is_some())
         });
@@ -186,17 +209,17 @@ fn bind_with(
         }
     }
     let mut columns: Vec<BoundColumn> = Vec::new();
-    if let Some(sc) = &opts.source_column {
-        columns.push(BoundColumn::new(sc.clone(), KqlType::String));
+    if let Some(sc) = source_column {
+        columns.push(BoundColumn::new(sc.to_string(), KqlType::String));
     }
     columns.extend(out.iter().map(|(n, _, t)| BoundColumn::new(n.clone(), *t)));
 
     let mut inputs = Vec::new();
     for (source_name, s) in sources {
         let mut items: Vec<(String, BExpr)> = Vec::new();
-        if let Some(sc) = &opts.source_column {
+        if let Some(sc) = source_column {
             items.push((
-                sc.clone(),
+                sc.to_string(),
                 BExpr::new(lit(source_name.clone()), KqlType::String),
             ));
         }
@@ -210,10 +233,10 @@ fn bind_with(
         inputs.push(super::project_node(s, items));
     }
     if inputs.len() == 1 {
-        return Ok(inputs.pop().expect("one input"));
+        return inputs.pop().expect("one input");
     }
-    Ok(BoundTabular {
+    BoundTabular {
         op: BoundOp::Union { inputs },
         columns,
-    })
+    }
 }
