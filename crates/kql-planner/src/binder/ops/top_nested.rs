@@ -9,22 +9,35 @@
 //! A`, or `aggregated_<value column>`). `asc` keeps the smallest instead;
 //! without N every value is kept.
 //!
-//! Implementation: level i is `summarize A_i by E_1, ..., E_i` over the
-//! input, joined on E_1..E_i-1 with the rows kept at level i-1 (null keys
-//! match each other, as groups do), then the first N_i rows of each
-//! E_1..E_i-1 group in A_i order. `with others = C` is refused with a clear
-//! error for now.
+//! `with others = C` on a level adds, under each group of the levels
+//! before it, one row for the rows whose value did not make its top N:
+//! value `C`, aggregation over those rows. Below such a row nothing is
+//! ranked again: each deeper level shows its own `with others` value and
+//! the aggregation over all those rows, or empty value and aggregation when
+//! it has none. The rows that miss a level's top N under a level without
+//! `with others` still reach a deeper level that has one (the documentation's
+//! `KANSAS | | | All Other End Locations` row); when no level at or below
+//! has `with others`, they are dropped.
+//!
+//! Implementation: each input row is marked level by level: at level i
+//! the rows still on a kept path are grouped by the kept values above and
+//! their own value, the first N_i groups in A_i order kept, and a row keeps
+//! its value (`m_i`) when its group was kept, else it is "other" from
+//! there on (`o_i`). The output is one row per distinct marked path, each
+//! level's aggregation computed over the rows that share the path up to
+//! that level (null-safe keys: a null value is a group of its own).
 
-use super::super::expr::column_expr;
+use super::super::expr::{column_expr, null_of};
 use super::take::constant_count;
-use super::{Binder, summarize};
-use crate::bound::{BoundOp, BoundTabular, JoinKind, JoinSide};
+use super::{Binder, project, summarize};
+use crate::bound::{BExpr, BoundColumn, BoundOp, BoundTabular, JoinKind, JoinSide};
 use crate::types::{KqlType, arrow_type};
 use datafusion::common::ScalarValue;
 use datafusion::functions::core::expr_fn::coalesce;
-use datafusion::logical_expr::{Expr, SortExpr, lit};
-use kql_syntax::ast::{Ident, NamedExpr, TopNestedLevel};
+use datafusion::logical_expr::{Expr, SortExpr, lit, when};
+use kql_syntax::ast::{self, ExprKind, Ident, NamedExpr, TopNestedLevel};
 use kql_syntax::{Code, Diagnostic, Span};
+use std::ops::Not;
 
 pub(crate) fn bind(
     b: &mut Binder,
@@ -32,50 +45,105 @@ pub(crate) fn bind(
     levels: &[TopNestedLevel],
     span: Span,
 ) -> Result<BoundTabular, Diagnostic> {
-    if let Some(l) = levels.iter().find(|l| l.others.is_some()) {
-        let at = l.others.as_ref().map_or(l.span, |o| o.span);
+    if levels.is_empty() {
         return Err(Diagnostic::at(
-            Code::UnsupportedFeature,
-            at,
-            "top-nested's `with others = ...` is not supported yet",
-        )
-        .with_hint("leave out `with others`; the levels' top values are computed without it"));
+            Code::BadArgument,
+            span,
+            "top-nested needs a level",
+        ));
     }
-    // the value expressions of the levels so far, under their output names
-    let mut keys: Vec<NamedExpr> = Vec::new();
-    let mut kept: Option<BoundTabular> = None;
+    let plans = plan_levels(b, &input, levels)?;
+    // the input with each level's value as `__tn_v<i>`
+    let values: Vec<NamedExpr> = levels
+        .iter()
+        .enumerate()
+        .map(|(i, l)| named(&value_col(i), l.of.expr.clone(), l.of.span))
+        .collect();
+    let mut marked = project::bind_extend(b, input, &values)?;
+    for (i, plan) in plans.iter().enumerate() {
+        marked = mark_level(b, marked, i, plan)?;
+    }
+    output(b, marked, &plans)
+}
+
+/// What one level needs once its names and constants are known.
+struct LevelPlan {
+    level: TopNestedLevel,
+    value_name: String,
+    aggregate_name: String,
+    value_ty: KqlType,
+    aggregate_ty: KqlType,
+    count: Option<usize>,
+    others: Option<BExpr>,
+}
+
+fn value_col(i: usize) -> String {
+    format!("__tn_v{i}")
+}
+fn mark_col(i: usize) -> String {
+    format!("__tn_m{i}")
+}
+fn other_col(i: usize) -> String {
+    format!("__tn_o{i}")
+}
+fn aggregate_col(i: usize) -> String {
+    format!("__tn_a{i}")
+}
+
+fn named(name: &str, expr: ast::Expr, span: Span) -> NamedExpr {
+    NamedExpr {
+        names: vec![Ident {
+            name: name.to_string(),
+            span,
+        }],
+        expr,
+        span,
+    }
+}
+
+fn name_ref(name: &str, span: Span) -> NamedExpr {
+    let expr = ast::Expr {
+        kind: ExprKind::Name(Ident {
+            name: name.to_string(),
+            span,
+        }),
+        span,
+    };
+    named(name, expr, span)
+}
+
+/// Each level's output names, types, count and `with others` value.
+fn plan_levels(
+    b: &mut Binder,
+    input: &BoundTabular,
+    levels: &[TopNestedLevel],
+) -> Result<Vec<LevelPlan>, Diagnostic> {
+    let mut plans = Vec::new();
+    let mut by: Vec<NamedExpr> = Vec::new();
     for level in levels {
         let count = level
             .count
             .as_ref()
             .map(|n| constant_count(b, n, &input.columns, "top-nested"))
             .transpose()?;
-        let mut by = keys.clone();
         by.push(level.of.clone());
-        let value_name = level_value_name(b, &input, &by)?;
+        let value_name = level_value_name(b, input, &by)?;
+        *by.last_mut().expect("pushed above") =
+            named(&value_name, level.of.expr.clone(), level.of.span);
         let aggregate_name = match level.by.names.first() {
             Some(n) => n.name.clone(),
             None => format!("aggregated_{value_name}"),
         };
-        let aggregate = NamedExpr {
-            names: vec![Ident {
-                name: aggregate_name.clone(),
-                span: level.by.span,
-            }],
-            ..level.by.clone()
+        let aggregate = named(&aggregate_name, level.by.expr.clone(), level.by.span);
+        // bind-time only: the types of the value and the aggregation
+        let probe = summarize::bind(b, input.clone(), &[aggregate], &by)?;
+        let ty_of = |n: &str| {
+            probe
+                .column(n)
+                .map(|c| c.ty)
+                .ok_or_else(|| Diagnostic::internal("bind", "top-nested column"))
         };
-        *by.last_mut().expect("pushed above") = NamedExpr {
-            names: vec![Ident {
-                name: value_name.clone(),
-                span: level.of.span,
-            }],
-            ..level.of.clone()
-        };
-        let grouped = summarize::bind(b, input.clone(), &[aggregate], &by)?;
-        let aggregate_ty = grouped
-            .column(&aggregate_name)
-            .map(|c| c.ty)
-            .ok_or_else(|| Diagnostic::internal("bind", "top-nested aggregate column"))?;
+        let (value_ty, aggregate_ty) = (ty_of(&value_name)?, ty_of(&aggregate_name)?);
         if aggregate_ty == KqlType::Dynamic {
             return Err(Diagnostic::at(
                 Code::TypeMismatch,
@@ -83,36 +151,248 @@ pub(crate) fn bind(
                 "top-nested orders by its aggregation, which cannot be dynamic",
             ));
         }
-        let parent_keys: Vec<String> = keys.iter().map(|k| k.names[0].name.clone()).collect();
-        let candidates = match kept.take() {
-            None => grouped,
-            Some(parent) => {
-                join_parent(parent, grouped, &parent_keys, &value_name, &aggregate_name)
-            }
-        };
-        let order = vec![SortExpr::new(
-            column_expr(&aggregate_name),
-            level.ascending,
-            level.ascending,
-        )];
-        let partition: Vec<Expr> = parent_keys.iter().map(|k| column_expr(k)).collect();
-        let columns = candidates.columns.clone();
-        let top = match count {
-            None => candidates,
-            Some(count) => BoundTabular {
+        let others = level
+            .others
+            .as_ref()
+            .map(|o| others_value(b, o, value_ty))
+            .transpose()?;
+        plans.push(LevelPlan {
+            level: level.clone(),
+            value_name,
+            aggregate_name,
+            value_ty,
+            aggregate_ty,
+            count,
+            others,
+        });
+    }
+    Ok(plans)
+}
+
+/// `with others = C`: a constant of the level's value type.
+fn others_value(b: &mut Binder, e: &ast::Expr, ty: KqlType) -> Result<BExpr, Diagnostic> {
+    let v = b.bind_scalar(e, &[])?;
+    if v.ty != ty {
+        return Err(Diagnostic::at(
+            Code::TypeMismatch,
+            e.span,
+            format!(
+                "top-nested's `with others` value is a {}, but the level's values are {}",
+                v.ty.as_str(),
+                ty.as_str()
+            ),
+        ));
+    }
+    Ok(v)
+}
+
+/// `marked` with `__tn_m<i>` (the row's value when its group made level
+/// i's top N under a kept path, else null) and `__tn_o<i>` (it did not).
+fn mark_level(
+    b: &mut Binder,
+    marked: BoundTabular,
+    i: usize,
+    plan: &LevelPlan,
+) -> Result<BoundTabular, Diagnostic> {
+    let span = plan.level.span;
+    let live = |t: &BoundTabular| -> BoundTabular {
+        if i == 0 {
+            return t.clone();
+        }
+        let columns = t.columns.clone();
+        BoundTabular {
+            op: BoundOp::Filter {
+                input: Box::new(t.clone()),
+                predicate: BExpr::new(column_expr(&other_col(i - 1)).not(), KqlType::Bool),
+            },
+            columns,
+        }
+    };
+    let mut by: Vec<NamedExpr> = (0..i).map(|j| name_ref(&mark_col(j), span)).collect();
+    by.push(name_ref(&value_col(i), span));
+    let aggregate = named(
+        &aggregate_col(i),
+        plan.level.by.expr.clone(),
+        plan.level.by.span,
+    );
+    let grouped = summarize::bind(b, live(&marked), &[aggregate], &by)?;
+    let kept = match plan.count {
+        None => grouped,
+        Some(count) => {
+            let columns = grouped.columns.clone();
+            BoundTabular {
                 op: BoundOp::TopPerGroup {
-                    input: Box::new(candidates),
-                    partition,
-                    order,
+                    input: Box::new(grouped),
+                    partition: (0..i).map(|j| column_expr(&mark_col(j))).collect(),
+                    order: vec![SortExpr::new(
+                        column_expr(&aggregate_col(i)),
+                        plan.level.ascending,
+                        plan.level.ascending,
+                    )],
                     count,
                 },
                 columns,
-            },
-        };
-        kept = Some(top);
-        keys = by;
+            }
+        }
+    };
+    // Join the kept groups back to the rows on a kept path: a hit keeps
+    // its value.
+    let key_names: Vec<String> = by.iter().map(|n| n.names[0].name.clone()).collect();
+    let mut hits: Vec<(String, BExpr)> = key_names
+        .iter()
+        .map(|n| {
+            let ty = kept.column(n).map_or(KqlType::String, |c| c.ty);
+            (n.clone(), BExpr::new(column_expr(n), ty))
+        })
+        .collect();
+    hits.push(("__tn_hit".into(), BExpr::new(lit(true), KqlType::Bool)));
+    let kept = super::project_node(kept, hits);
+    let mut keys = null_safe_keys(&marked, &key_names);
+    if i > 0 {
+        // rows already "other" never match
+        keys.push((column_expr(&other_col(i - 1)), lit(false)));
     }
-    kept.ok_or_else(|| Diagnostic::at(Code::BadArgument, span, "top-nested needs a level"))
+    let mut columns = marked.columns.clone();
+    let mut outputs: Vec<(JoinSide, String)> = marked
+        .columns
+        .iter()
+        .map(|c| (JoinSide::Left, c.name.clone()))
+        .collect();
+    columns.push(BoundColumn::new("__tn_hit".to_string(), KqlType::Bool));
+    outputs.push((JoinSide::Right, "__tn_hit".into()));
+    let joined = BoundTabular {
+        op: BoundOp::Join {
+            left: Box::new(marked),
+            right: Box::new(kept),
+            kind: JoinKind::LeftOuter,
+            keys,
+            outputs,
+        },
+        columns,
+    };
+    let hit = column_expr("__tn_hit").is_not_null();
+    let mut items: Vec<(String, BExpr)> = joined
+        .columns
+        .iter()
+        .filter(|c| c.name != "__tn_hit")
+        .map(|c| (c.name.clone(), BExpr::new(column_expr(&c.name), c.ty)))
+        .collect();
+    items.push((
+        mark_col(i),
+        BExpr::new(
+            when(hit.clone(), column_expr(&value_col(i)))
+                .otherwise(null_of(plan.value_ty).expr)
+                .expect("a case with a branch"),
+            plan.value_ty,
+        ),
+    ));
+    items.push((other_col(i), BExpr::new(hit.not(), KqlType::Bool)));
+    Ok(super::project_node(joined, items))
+}
+
+/// The output: one row per distinct marked path, each level's value and
+/// aggregation.
+fn output(
+    b: &mut Binder,
+    marked: BoundTabular,
+    plans: &[LevelPlan],
+) -> Result<BoundTabular, Diagnostic> {
+    let span = plans[0].level.span;
+    let n = plans.len();
+    let path = |upto: usize| -> Vec<NamedExpr> {
+        (0..upto)
+            .flat_map(|j| [name_ref(&mark_col(j), span), name_ref(&other_col(j), span)])
+            .collect()
+    };
+    let mut rows = summarize::bind(b, marked.clone(), &[], &path(n))?;
+    for (i, plan) in plans.iter().enumerate() {
+        let aggregate = named(
+            &aggregate_col(i),
+            plan.level.by.expr.clone(),
+            plan.level.by.span,
+        );
+        let level = summarize::bind(b, marked.clone(), &[aggregate], &path(i + 1))?;
+        let key_names: Vec<String> = path(i + 1)
+            .iter()
+            .map(|p| p.names[0].name.clone())
+            .collect();
+        let keys = null_safe_keys(&rows, &key_names);
+        let mut columns = rows.columns.clone();
+        let mut outputs: Vec<(JoinSide, String)> = rows
+            .columns
+            .iter()
+            .map(|c| (JoinSide::Left, c.name.clone()))
+            .collect();
+        columns.push(BoundColumn::new(aggregate_col(i), plan.aggregate_ty));
+        outputs.push((JoinSide::Right, aggregate_col(i)));
+        rows = BoundTabular {
+            op: BoundOp::Join {
+                left: Box::new(rows),
+                right: Box::new(level),
+                kind: JoinKind::Inner,
+                keys,
+                outputs,
+            },
+            columns,
+        };
+    }
+    // A path that turned "other" at a level with no `with others` at or
+    // below it is dropped: keep it when it never turned, or had turned by
+    // the last level that has `with others`.
+    let last_others = plans.iter().rposition(|p| p.others.is_some());
+    let mut keep = column_expr(&other_col(n - 1)).not();
+    if let Some(d) = last_others {
+        keep = keep.or(column_expr(&other_col(d)));
+    }
+    let columns = rows.columns.clone();
+    let rows = BoundTabular {
+        op: BoundOp::Filter {
+            input: Box::new(rows),
+            predicate: BExpr::new(keep, KqlType::Bool),
+        },
+        columns,
+    };
+    let mut items = Vec::new();
+    for (i, plan) in plans.iter().enumerate() {
+        let other = column_expr(&other_col(i));
+        let (value, aggregate) = match &plan.others {
+            Some(c) => (c.expr.clone(), column_expr(&aggregate_col(i))),
+            None => (null_of(plan.value_ty).expr, null_of(plan.aggregate_ty).expr),
+        };
+        let value = when(other.clone(), value)
+            .otherwise(column_expr(&mark_col(i)))
+            .expect("a case with a branch");
+        let aggregate = when(other, aggregate)
+            .otherwise(column_expr(&aggregate_col(i)))
+            .expect("a case with a branch");
+        items.push((plan.value_name.clone(), BExpr::new(value, plan.value_ty)));
+        items.push((
+            plan.aggregate_name.clone(),
+            BExpr::new(aggregate, plan.aggregate_ty),
+        ));
+    }
+    Ok(super::project_node(rows, items))
+}
+
+/// Join keys over `names` that match a null with a null (a value's
+/// is-null flag is a second key).
+fn null_safe_keys(side: &BoundTabular, names: &[String]) -> Vec<(Expr, Expr)> {
+    let mut keys = Vec::new();
+    for k in names {
+        let ty = side.column(k).map_or(KqlType::String, |c| c.ty);
+        let (l, r) = (column_expr(k), column_expr(k));
+        match non_null_of(ty) {
+            Some(fill) => {
+                keys.push((
+                    coalesce(vec![l.clone(), fill.clone()]),
+                    coalesce(vec![r.clone(), fill]),
+                ));
+                keys.push((l.is_null(), r.is_null()));
+            }
+            None => keys.push((l, r)),
+        }
+    }
+    keys
 }
 
 /// The output name of the newest level's value: as written, or as a
@@ -133,54 +413,6 @@ fn level_value_name(
         .get(by.len() - 1)
         .map(|c| c.name.clone())
         .ok_or_else(|| Diagnostic::internal("bind", "top-nested value column"))
-}
-
-/// The groups of this level under the parent rows kept: joined on the
-/// parent's value columns, a null matching a null.
-fn join_parent(
-    parent: BoundTabular,
-    grouped: BoundTabular,
-    parent_keys: &[String],
-    value: &str,
-    aggregate: &str,
-) -> BoundTabular {
-    let mut keys: Vec<(Expr, Expr)> = Vec::new();
-    for k in parent_keys {
-        let ty = parent.column(k).map_or(KqlType::String, |c| c.ty);
-        let (l, r) = (column_expr(k), column_expr(k));
-        match non_null_of(ty) {
-            Some(fill) => {
-                keys.push((
-                    coalesce(vec![l.clone(), fill.clone()]),
-                    coalesce(vec![r.clone(), fill]),
-                ));
-                keys.push((l.is_null(), r.is_null()));
-            }
-            None => keys.push((l, r)),
-        }
-    }
-    let mut columns = parent.columns.clone();
-    let mut outputs: Vec<(JoinSide, String)> = parent
-        .columns
-        .iter()
-        .map(|c| (JoinSide::Left, c.name.clone()))
-        .collect();
-    for name in [value, aggregate] {
-        if let Some(c) = grouped.column(name) {
-            columns.push(c.clone());
-            outputs.push((JoinSide::Right, name.to_string()));
-        }
-    }
-    BoundTabular {
-        op: BoundOp::Join {
-            left: Box::new(parent),
-            right: Box::new(grouped),
-            kind: JoinKind::Inner,
-            keys,
-            outputs,
-        },
-        columns,
-    }
 }
 
 /// A non-null value of `ty` to stand for null in a join key (the key's
