@@ -32,6 +32,7 @@ mod typed_udf;
 mod udf;
 pub mod unixtime;
 pub mod url;
+pub mod user_agent;
 pub mod xml;
 
 use datafusion::logical_expr::ScalarUDF;
@@ -54,6 +55,7 @@ pub fn all_udfs() -> Vec<ScalarUDF> {
     udfs.extend(misc::all_misc_udfs());
     udfs.extend(command_line::all_command_line_udfs());
     udfs.extend(paths::all_path_udfs());
+    udfs.extend(user_agent::all_user_agent_udfs());
     udfs.extend(xml::all_xml_udfs());
     udfs.extend(convert::all_convert_udfs());
     udfs.extend(scalars::all_scalar_udfs());

@@ -93,7 +93,6 @@ const KNOWN_UNSUPPORTED: &[&str] = &[
     "toscalar",
     "hash_combine",
     "parse_version",
-    "parse_user_agent",
     "series_periods_detect",
     "series_periods_validate",
     "series_fit_2lines",

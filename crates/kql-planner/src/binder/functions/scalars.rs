@@ -1,6 +1,6 @@
 //! Assorted scalar functions: `toguid`, `new_guid`, `todecimal`,
 //! `format_bytes`, `jaccard_index`, `range`, `parse_command_line`,
-//! `parse_path`, `parse_xml`, `indexof_regex`, `beta_cdf` / `beta_pdf` /
+//! `parse_path`, `parse_xml`, `parse_user_agent`, `indexof_regex`, `beta_cdf` / `beta_pdf` /
 //! `beta_inv`, `assert`, `ingestion_time`, and the deprecated aliases
 //! `replace` (`replace(regex, rewrite, text)` is `replace_regex(text,
 //! regex, rewrite)`) and `arraylength`. Also the results of
@@ -33,6 +33,7 @@ pub(super) const NAMES: &[&str] = &[
     "parse_command_line",
     "parse_path",
     "parse_xml",
+    "parse_user_agent",
     "indexof_regex",
     "beta_cdf",
     "beta_pdf",
@@ -42,6 +43,39 @@ pub(super) const NAMES: &[&str] = &[
     "replace",
     "arraylength",
 ];
+
+/// parse_user_agent's *look-for*: a constant "browser", "os" or "device",
+/// or a dynamic array of them, as the UDF's bit set.
+fn user_agent_targets(v: &BExpr, span: Span) -> Result<i64, Diagnostic> {
+    use kql_functions::user_agent::target_bit;
+    let bad = |what: &str| {
+        Diagnostic::at(
+            Code::BadArgument,
+            span,
+            format!("parse_user_agent()'s look-for {what}"),
+        )
+        .with_hint(r#"write "browser", "os" or "device", or dynamic(["browser", "os", "device"])"#)
+    };
+    let names: Vec<&str> = match &v.literal {
+        Some(Literal::String(s)) => vec![s.as_str()],
+        Some(Literal::Dynamic(ast::DynamicLit::Array(items))) => items
+            .iter()
+            .map(|i| match i {
+                ast::DynamicLit::String(s) => Ok(s.as_str()),
+                _ => Err(bad("array holds something other than a name")),
+            })
+            .collect::<Result<_, _>>()?,
+        _ => return Err(bad("must be a constant name or array of names")),
+    };
+    let mut bits = 0;
+    for n in names {
+        bits |= target_bit(n).ok_or_else(|| bad(&format!("'{n}' is not browser, os or device")))?;
+    }
+    if bits == 0 {
+        return Err(bad("names no part"));
+    }
+    Ok(bits)
+}
 
 fn internal(name: &str) -> Diagnostic {
     Diagnostic::internal("bind", format!("no UDF for {name}"))
@@ -165,6 +199,18 @@ pub(super) fn bind(
             } else {
                 kql_functions::xml::parse_xml_expr(text)
             };
+            Ok(BExpr::new(e, KqlType::Dynamic))
+        }
+        "parse_user_agent" => {
+            arity(name, args, 2, 2, span)?;
+            let mut a = bind_all(b)?.into_iter();
+            let (ua, s0) = a.next().expect("arity");
+            let (look_for, s1) = a.next().expect("arity");
+            let targets = user_agent_targets(&look_for, s1)?;
+            let e = kql_functions::user_agent::parse_user_agent_expr(
+                expect_string(name, ua, s0)?,
+                targets,
+            );
             Ok(BExpr::new(e, KqlType::Dynamic))
         }
         "indexof_regex" => {
