@@ -26,6 +26,7 @@ use datafusion::common::{DataFusionError, Result};
 use datafusion::logical_expr::{Expr, ScalarUDF, lit};
 use regex::{Captures, Regex, RegexBuilder};
 use serde::Deserialize;
+use std::collections::HashMap;
 use std::fmt::Write;
 use std::sync::{Arc, OnceLock};
 
@@ -280,15 +281,23 @@ fn write_bag(p: &Parsers, ua: &str, targets: i64, out: &mut String) -> std::fmt:
 fn kernel(a: &Args) -> Result<ArrayRef> {
     let p = parsers()?;
     let mut out = StringBuilder::with_capacity(a.rows, a.rows * 120);
-    let mut buf = String::new();
+    // Logs repeat a few agents over and over: each distinct one of the
+    // batch is matched once.
+    let mut seen: HashMap<(&str, i64), String> = HashMap::new();
     for i in 0..a.rows {
         let Some(targets) = a.cols[1].i64(i) else {
             out.append_null();
             continue;
         };
-        buf.clear();
-        write_bag(p, a.cols[0].str(i).unwrap_or(""), targets, &mut buf).map_err(fmt_err)?;
-        out.append_value(&buf);
+        let ua = a.cols[0].str(i).unwrap_or("");
+        if let Some(bag) = seen.get(&(ua, targets)) {
+            out.append_value(bag);
+            continue;
+        }
+        let mut bag = String::new();
+        write_bag(p, ua, targets, &mut bag).map_err(fmt_err)?;
+        out.append_value(&bag);
+        seen.insert((ua, targets), bag);
     }
     Ok(Arc::new(out.finish()))
 }
@@ -451,6 +460,26 @@ mod tests {
         for r in p.browser.iter().chain(&p.os).chain(&p.device) {
             assert!(r.regex().is_some(), "{}", r.pattern);
         }
+    }
+
+    #[test]
+    fn kernel_over_a_column_with_repeats_and_nulls() {
+        use crate::udf::test_util::{invoke, str_col, strings};
+        use datafusion::common::ScalarValue;
+        use datafusion::logical_expr::ColumnarValue;
+        let curl = Some("curl/8.4.0");
+        let out = strings(&invoke(
+            &udf(),
+            vec![
+                str_col(vec![curl, None, curl]),
+                ColumnarValue::Scalar(ScalarValue::Int64(Some(BROWSER))),
+            ],
+        ));
+        let want =
+            r#"{"Browser":{"Family":"curl","MajorVersion":"8","MinorVersion":"4","Patch":"0"}}"#;
+        assert_eq!(out[0].as_deref(), Some(want));
+        assert_eq!(out[2].as_deref(), Some(want));
+        assert!(out[1].as_deref().unwrap().contains(r#""Family":"Other""#));
     }
 
     #[test]
