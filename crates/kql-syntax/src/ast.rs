@@ -642,8 +642,13 @@ pub enum OpKind {
     Facet {
         raw: String,
     },
+    /// `partition [hints] by Column (subquery)`; `source` is the legacy
+    /// `{ subquery with its own source }` form, `subquery` otherwise.
     Partition {
-        raw: String,
+        params: Vec<OpParam>,
+        column: Ident,
+        subquery: Option<Expr>,
+        source: Option<Expr>,
     },
     Scan {
         raw: String,

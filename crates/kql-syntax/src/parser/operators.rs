@@ -379,7 +379,30 @@ impl Builder {
             Rule::find_op => self.find(params, it)?,
             Rule::fork_op => OpKind::Fork { raw: raw() },
             Rule::facet_op => OpKind::Facet { raw: raw() },
-            Rule::partition_op => OpKind::Partition { raw: raw() },
+            Rule::partition_op => {
+                let column = self.any_name(
+                    it.next()
+                        .ok_or_else(|| Diagnostic::internal("parser", "partition"))?,
+                )?;
+                let body = it
+                    .next()
+                    .ok_or_else(|| Diagnostic::internal("parser", "partition"))?;
+                let (subquery, source) = if body.as_rule() == Rule::partition_source {
+                    let inner = children(body)
+                        .into_iter()
+                        .next()
+                        .ok_or_else(|| Diagnostic::internal("parser", "partition"))?;
+                    (None, Some(self.expr(inner)?))
+                } else {
+                    (Some(self.subquery(body)?), None)
+                };
+                OpKind::Partition {
+                    params,
+                    column,
+                    subquery,
+                    source,
+                }
+            }
             Rule::scan_op => OpKind::Scan { raw: raw() },
             Rule::reduce_op => OpKind::Reduce { raw: raw() },
             Rule::make_graph_op
@@ -699,12 +722,33 @@ mod tests {
     }
 
     #[test]
+    fn partition_by_column_and_subquery() {
+        let OpKind::Partition {
+            params: p,
+            column,
+            subquery,
+            source,
+        } = last_op("T | partition hint.strategy=native by a (summarize count() | take 1)")
+        else {
+            panic!()
+        };
+        assert_eq!((params(&p).len(), column.name.as_str()), (1, "a"));
+        assert!(subquery.is_some() && source.is_none());
+        let OpKind::Partition {
+            subquery, source, ..
+        } = last_op("T | partition by a { U | where b == toscalar(a) }")
+        else {
+            panic!()
+        };
+        assert!(subquery.is_none() && source.is_some());
+    }
+
+    #[test]
     fn raw_operators_keep_their_text() {
         for (src, name) in [
             ("T | top-hitters 3 of a", "top-hitters"),
             ("T | fork (where a | count) (take 1)", "fork"),
             ("T | facet by a", "facet"),
-            ("T | partition by a (take 1)", "partition"),
             ("T | scan with (step s: a > 1;)", "scan"),
             ("T | reduce by a", "reduce"),
             ("T | project-smart a", "project-smart"),
@@ -715,7 +759,6 @@ mod tests {
                 OpKind::TopHitters { raw }
                 | OpKind::Fork { raw }
                 | OpKind::Facet { raw }
-                | OpKind::Partition { raw }
                 | OpKind::Scan { raw }
                 | OpKind::Reduce { raw }
                 | OpKind::Other { raw, .. } => raw.clone(),

@@ -530,7 +530,20 @@ impl Printer {
             }),
             OpKind::Fork { raw } => self.raw("Fork", span, raw),
             OpKind::Facet { raw } => self.raw("Facet", span, raw),
-            OpKind::Partition { raw } => self.raw("Partition", span, raw),
+            OpKind::Partition {
+                params,
+                column,
+                subquery,
+                source,
+            } => self.node(&format!("Partition by {}", column.name), span, |p| {
+                p.params(params);
+                if let Some(q) = subquery {
+                    p.labelled("Subquery", q);
+                }
+                if let Some(s) = source {
+                    p.labelled("Source", s);
+                }
+            }),
             OpKind::Scan { raw } => self.raw("Scan", span, raw),
             OpKind::Reduce { raw } => self.raw("Reduce", span, raw),
             OpKind::Graph(g) => self.raw(&format!("Graph {}", g.kind.name()), span, &g.raw),

@@ -15,6 +15,7 @@ mod mv_apply;
 mod mv_expand;
 mod parse;
 mod parse_kv;
+mod partition;
 mod print;
 mod project;
 mod project_by_names;
@@ -74,6 +75,12 @@ fn bind_op(
             predicate,
         } => search::bind(b, Some(input), params, tables, predicate, op.span),
         OpKind::As { name, .. } => as_op::bind(b, input, name),
+        OpKind::Partition {
+            params,
+            column,
+            subquery,
+            source,
+        } => partition::bind(b, input, params, column, subquery.as_ref(), source.as_ref()),
         OpKind::Parse {
             kind,
             params,

@@ -105,37 +105,16 @@ pub(crate) fn bind(
     let mut hidden: Vec<String> = vec![ROW.to_string()];
     hidden.extend(kept.iter().map(|(_, h, _)| h.clone()));
     let mut state = State {
+        group: ROW.to_string(),
+        operator: "mv-apply",
         hidden,
         item: (item == ITEM).then(|| item.clone()),
         order: vec![SortExpr::new(column_expr(&item), true, false)],
     };
-    let ops = subquery_ops(op.subquery)?;
-    let mut t = expanded;
-    for sub in ops {
-        t = bind_per_row(b, t, sub, &mut state)?;
-        let refs_ok = state.order.iter().all(|k| {
-            k.expr
-                .column_refs()
-                .iter()
-                .all(|c| t.column(&c.name).is_some())
-        });
-        if !refs_ok {
-            state.order.clear();
-        }
-        if let Some(h) = state.hidden.iter().find(|h| t.column(h).is_none()) {
-            return Err(Diagnostic::at(
-                Code::UnsupportedFeature,
-                sub.span,
-                format!(
-                    "this `{}` drops a column mv-apply needs ('{h}'), which is not supported inside mv-apply",
-                    operator_name(&sub.kind)
-                ),
-            ));
-        }
-    }
+    let t = bind_ops(b, expanded, op.subquery, &mut state)?;
 
     // in the order of the input rows, each row's results in their order
-    let mut keys = vec![row_key()];
+    let mut keys = vec![state.group_key()];
     keys.extend(state.order.iter().cloned());
     let columns = t.columns.clone();
     let t = BoundTabular {
@@ -160,8 +139,81 @@ pub(crate) fn bind(
     Ok(project_node(t, out))
 }
 
+/// The hidden copy of `partition`'s key column.
+const PART: &str = "__kql_part";
+
+/// `partition by Column (subquery)`: the subquery's operators bound per
+/// value of `column` (with the same per-group rules as mv-apply's per-row
+/// ones); the result is the subquery's columns.
+pub(crate) fn bind_per_group(
+    b: &mut Binder,
+    input: BoundTabular,
+    column: &BoundColumn,
+    subquery: &ast::Expr,
+) -> Result<BoundTabular, Diagnostic> {
+    let mut copy = passthrough(&input.columns);
+    copy.push((
+        PART.to_string(),
+        BExpr::new(column_expr(&column.name), column.ty),
+    ));
+    let copied = project_node(input, copy);
+    let mut state = State {
+        group: PART.to_string(),
+        operator: "partition",
+        hidden: vec![PART.to_string()],
+        item: None,
+        order: Vec::new(),
+    };
+    let t = bind_ops(b, copied, subquery, &mut state)?;
+    let out = t
+        .columns
+        .iter()
+        .filter(|c| !state.is_hidden(&c.name))
+        .map(|c| (c.name.clone(), BExpr::new(column_expr(&c.name), c.ty)))
+        .collect();
+    Ok(project_node(t, out))
+}
+
+/// The subquery's operators bound one by one on `t` per group.
+fn bind_ops(
+    b: &mut Binder,
+    mut t: BoundTabular,
+    subquery: &ast::Expr,
+    state: &mut State,
+) -> Result<BoundTabular, Diagnostic> {
+    for sub in subquery_ops(subquery, state.operator)? {
+        t = bind_per_row(b, t, sub, state)?;
+        let refs_ok = state.order.iter().all(|k| {
+            k.expr
+                .column_refs()
+                .iter()
+                .all(|c| t.column(&c.name).is_some())
+        });
+        if !refs_ok {
+            state.order.clear();
+        }
+        if let Some(h) = state.hidden.iter().find(|h| t.column(h).is_none()) {
+            return Err(Diagnostic::at(
+                Code::UnsupportedFeature,
+                sub.span,
+                format!(
+                    "this `{}` drops a column {op} needs ('{h}'), which is not supported inside {op}",
+                    operator_name(&sub.kind),
+                    op = state.operator,
+                ),
+            ));
+        }
+    }
+    Ok(t)
+}
+
 /// What binding the subquery's operators keeps track of.
 struct State {
+    /// The hidden column that tells the groups apart (mv-apply's input row
+    /// number, partition's key copy).
+    group: String,
+    /// The operator the subquery belongs to, for messages.
+    operator: &'static str,
     /// Hidden columns every operator must keep: the row number and the
     /// copies of the kept input columns.
     hidden: Vec<String>,
@@ -174,6 +226,11 @@ struct State {
 }
 
 impl State {
+    /// The group column as a sort key (ascending).
+    fn group_key(&self) -> SortExpr {
+        SortExpr::new(column_expr(&self.group), true, false)
+    }
+
     fn is_hidden(&self, name: &str) -> bool {
         self.hidden.iter().any(|h| h == name) || self.item.as_deref() == Some(name)
     }
@@ -184,19 +241,21 @@ impl State {
     }
 }
 
-/// The operators of `on (...)`, first to last.
-fn subquery_ops(e: &ast::Expr) -> Result<Vec<&TabularOp>, Diagnostic> {
+/// The operators of the subquery, first to last.
+fn subquery_ops<'a>(e: &'a ast::Expr, operator: &str) -> Result<Vec<&'a TabularOp>, Diagnostic> {
     match &e.kind {
         ExprKind::ImplicitInput => Ok(Vec::new()),
         ExprKind::Pipe { source, op } => {
-            let mut ops = subquery_ops(source)?;
+            let mut ops = subquery_ops(source, operator)?;
             ops.push(op);
             Ok(ops)
         }
         _ => Err(Diagnostic::at(
             Code::UnsupportedFeature,
             e.span,
-            "the subquery of mv-apply must apply operators to the expanded rows, e.g. `on (where x > 1 | summarize make_list(x))`",
+            format!(
+                "the subquery of {operator} must apply operators to its input rows, e.g. `(where x > 1 | summarize make_list(x))`"
+            ),
         )),
     }
 }
@@ -226,11 +285,6 @@ fn with_kind(op: &TabularOp, kind: OpKind) -> TabularOp {
     }
 }
 
-/// The row-number column as a sort key (ascending).
-fn row_key() -> SortExpr {
-    SortExpr::new(column_expr(ROW), true, false)
-}
-
 /// `bind` with the order of each input row's rows made known to the
 /// row-window functions (`next()`, ...) it may call (`ops/serialize.rs`).
 fn in_item_order(
@@ -238,6 +292,10 @@ fn in_item_order(
     state: &State,
     bind: impl FnOnce(&mut Binder) -> Result<BoundTabular, Diagnostic>,
 ) -> Result<BoundTabular, Diagnostic> {
+    if state.group != ROW {
+        // row-window functions follow mv-apply's items only
+        return bind(b);
+    }
     b.mv_apply_order = Some(state.order.clone());
     let out = bind(b);
     b.mv_apply_order = None;
@@ -345,7 +403,7 @@ fn bind_per_row(
                 columns: bound.columns,
                 op: BoundOp::TopPerGroup {
                     input,
-                    partition: vec![column_expr(ROW)],
+                    partition: vec![column_expr(&state.group)],
                     order: state.order.clone(),
                     count,
                 },
@@ -360,14 +418,14 @@ fn bind_per_row(
                 return Err(Diagnostic::internal("bind", "top sorts"));
             };
             let columns = bound.columns;
-            let mut order = vec![row_key()];
+            let mut order = vec![state.group_key()];
             order.extend(keys.iter().cloned());
             state.order = keys.clone();
             let top = BoundTabular {
                 columns: columns.clone(),
                 op: BoundOp::TopPerGroup {
                     input,
-                    partition: vec![column_expr(ROW)],
+                    partition: vec![column_expr(&state.group)],
                     order: keys,
                     count,
                 },
@@ -385,7 +443,7 @@ fn bind_per_row(
             let BoundOp::Sort { input, keys } = bound.op else {
                 return Err(Diagnostic::internal("bind", "sort sorts"));
             };
-            let mut order = vec![row_key()];
+            let mut order = vec![state.group_key()];
             order.extend(keys.iter().cloned());
             state.order = keys;
             Ok(BoundTabular {
@@ -397,10 +455,14 @@ fn bind_per_row(
             Code::UnsupportedOperator,
             span,
             format!(
-                "the `{}` operator is not supported inside mv-apply",
-                operator_name(other)
+                "the `{}` operator is not supported inside {}",
+                operator_name(other),
+                state.operator
             ),
         )
-        .with_hint("inside `on (...)` use where, extend, project, summarize, take, top, sort, distinct, count, parse or mv-expand")),
+        .with_hint(format!(
+            "inside {} use where, extend, project, summarize, take, top, sort, distinct, count, parse or mv-expand",
+            if state.group == ROW { "`on (...)`" } else { "`partition by Col (...)`" }
+        ))),
     }
 }
