@@ -252,24 +252,8 @@ fn mark_level(
         // rows already "other" never match
         keys.push((column_expr(&other_col(i - 1)), lit(false)));
     }
-    let mut columns = marked.columns.clone();
-    let mut outputs: Vec<(JoinSide, String)> = marked
-        .columns
-        .iter()
-        .map(|c| (JoinSide::Left, c.name.clone()))
-        .collect();
-    columns.push(BoundColumn::new("__tn_hit".to_string(), KqlType::Bool));
-    outputs.push((JoinSide::Right, "__tn_hit".into()));
-    let joined = BoundTabular {
-        op: BoundOp::Join {
-            left: Box::new(marked),
-            right: Box::new(kept),
-            kind: JoinKind::LeftOuter,
-            keys,
-            outputs,
-        },
-        columns,
-    };
+    let hit_column = BoundColumn::new("__tn_hit".to_string(), KqlType::Bool);
+    let joined = join_one_column(marked, kept, JoinKind::LeftOuter, keys, hit_column);
     let hit = column_expr("__tn_hit").is_not_null();
     let mut items: Vec<(String, BExpr)> = joined
         .columns
@@ -317,24 +301,8 @@ fn output(
             .map(|p| p.names[0].name.clone())
             .collect();
         let keys = null_safe_keys(&rows, &key_names);
-        let mut columns = rows.columns.clone();
-        let mut outputs: Vec<(JoinSide, String)> = rows
-            .columns
-            .iter()
-            .map(|c| (JoinSide::Left, c.name.clone()))
-            .collect();
-        columns.push(BoundColumn::new(aggregate_col(i), plan.aggregate_ty));
-        outputs.push((JoinSide::Right, aggregate_col(i)));
-        rows = BoundTabular {
-            op: BoundOp::Join {
-                left: Box::new(rows),
-                right: Box::new(level),
-                kind: JoinKind::Inner,
-                keys,
-                outputs,
-            },
-            columns,
-        };
+        let column = BoundColumn::new(aggregate_col(i), plan.aggregate_ty);
+        rows = join_one_column(rows, level, JoinKind::Inner, keys, column);
     }
     // A path that turned "other" at a level with no `with others` at or
     // below it is dropped: keep it when it never turned, or had turned by
@@ -372,6 +340,35 @@ fn output(
         ));
     }
     Ok(super::project_node(rows, items))
+}
+
+/// `left` joined to `right` on `keys`: every column of `left` and
+/// `right`'s `column`.
+fn join_one_column(
+    left: BoundTabular,
+    right: BoundTabular,
+    kind: JoinKind,
+    keys: Vec<(Expr, Expr)>,
+    column: BoundColumn,
+) -> BoundTabular {
+    let mut outputs: Vec<(JoinSide, String)> = left
+        .columns
+        .iter()
+        .map(|c| (JoinSide::Left, c.name.clone()))
+        .collect();
+    outputs.push((JoinSide::Right, column.name.clone()));
+    let mut columns = left.columns.clone();
+    columns.push(column);
+    BoundTabular {
+        op: BoundOp::Join {
+            left: Box::new(left),
+            right: Box::new(right),
+            kind,
+            keys,
+            outputs,
+        },
+        columns,
+    }
 }
 
 /// Join keys over `names` that match a null with a null (a value's
