@@ -110,10 +110,15 @@ fn name_prefix(name: &str) -> &str {
 /// Kusto's default name of an unnamed aggregate: `count()` → `count_`,
 /// `count(x)` → `count_x`, `sum(Bytes)` → `sum_Bytes`, `countif(...)` →
 /// `countif_` (summarize-operator.md: `count(x), countif(x > 0)` →
-/// `count_x`, `countif_`).
-pub(crate) fn default_name(call: &ast::Call) -> String {
+/// `count_x`, `countif_`). `None`: a generated `ColumnN`.
+///
+/// `take_any(x)` is named `x` and `take_anyif(x, p)` too (Kusto.Language:
+/// `GetAnyResult`, `ResultNameKind.FirstArgument`; take-any's example
+/// `summarize take_any(State)` gives `State`); only the deprecated `any(x)`
+/// / `anyif(x, p)` add the `any_` / `anyif_` prefix.
+pub(crate) fn default_name(call: &ast::Call) -> Option<String> {
     if let Some(n) = sketches::default_name(call) {
-        return n;
+        return Some(n);
     }
     let prefix = name_prefix(&call.name.name);
     let arg_name = |i: usize| {
@@ -123,6 +128,8 @@ pub(crate) fn default_name(call: &ast::Call) -> String {
         })
     };
     let arg = match call.name.name.as_str() {
+        "take_any" => return Some(arg_name(0).unwrap_or_else(|| "any_arg0".to_string())),
+        "take_anyif" => return arg_name(0),
         "countif" => None,
         // covariance(x, y) → covariance_x_y (covariance-aggregation-function.md)
         n if n.starts_with("covariance") => Some(format!(
@@ -132,7 +139,7 @@ pub(crate) fn default_name(call: &ast::Call) -> String {
         )),
         _ => arg_name(0),
     };
-    format!("{prefix}_{}", arg.unwrap_or_default())
+    Some(format!("{prefix}_{}", arg.unwrap_or_default()))
 }
 
 fn args_exact(name: &str, call: &ast::Call, n: usize, span: Span) -> Result<(), Diagnostic> {
@@ -315,15 +322,11 @@ pub(crate) fn bind_aggregate(
                     format!("{name}() is supported with exactly one expression for now"),
                 ));
             }
+            // a non-null (for strings non-empty) value is preferred when
+            // there is one (take-any-aggregation-function.md, Remarks)
             let v = arg(b, 0)?;
             let ty = v.ty;
-            let e = agg::first_value(v.expr, vec![]);
-            let e = if ty == KqlType::String {
-                coalesce(vec![e, lit("")])
-            } else {
-                e
-            };
-            Ok(BExpr::new(e, ty))
+            any_non_empty(v.expr, ty)
         }
         "buildschema" => {
             // buildschema-aggregation-function.md: `buildschema(value)` →
@@ -422,9 +425,14 @@ pub(crate) fn bind_aggregate(
 /// `p` holds; null when it holds in none. A non-null (for strings,
 /// non-empty) value is preferred when there is one.
 fn bind_take_anyif(v: BExpr, p: BExpr, ty: KqlType, span: Span) -> Result<BExpr, Diagnostic> {
+    any_non_empty(only_if(v.expr, p, span)?, ty)
+}
+
+/// Some value of `x`, a non-null (for strings non-empty) one when there is
+/// one; for strings "" when there is none.
+fn any_non_empty(mut x: Expr, ty: KqlType) -> Result<BExpr, Diagnostic> {
     use datafusion::logical_expr::ExprFunctionExt;
     use datafusion::logical_expr::expr::NullTreatment;
-    let mut x = only_if(v.expr, p, span)?;
     if ty == KqlType::String {
         x = datafusion::functions::core::expr_fn::nullif(x, lit(""));
     }

@@ -1,4 +1,4 @@
-//! Regex functions: `extract`, `extract_all`, `replace_regex`. A regex
+//! Regex functions: `extract`, `extract_all` (and its deprecated alias `extractall`), `replace_regex`. A regex
 //! written as a constant is checked here (a bad one is a diagnostic, not a
 //! runtime failure) and compiled once into the call's UDF.
 
@@ -12,7 +12,7 @@ use kql_functions::regex_fns::{RegexFn, capture_groups, regex_udf_expr};
 use kql_syntax::ast::{self, DynamicLit, ExprKind, Literal};
 use kql_syntax::{Code, Diagnostic, Span};
 
-pub(super) const NAMES: &[&str] = &["extract", "extract_all", "replace_regex"];
+pub(super) const NAMES: &[&str] = &["extract", "extract_all", "extractall", "replace_regex"];
 
 /// The pattern when written as a constant string, checked; its number of
 /// capture groups and their names.
@@ -117,7 +117,8 @@ pub(super) fn bind(
             }
             Ok(convert_string(raw, to))
         }
-        "extract_all" => {
+        // `extractall` is the deprecated alias (extract-all-function.md)
+        "extract_all" | "extractall" => {
             arity(name, args, 2, 3, span)?;
             let re = b.bind_scalar(&args[0].value, row)?;
             let preset = constant_regex(&re, args[0].value.span)?;

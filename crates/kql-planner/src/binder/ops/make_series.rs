@@ -318,7 +318,10 @@ pub(crate) fn bind(
         let name = match item.names.as_slice() {
             [n] => n.name.clone(),
             [] => match call {
-                Some(call) => unique_name(default_name(call), |n| names.iter().any(|t| t == n)),
+                Some(call) => match default_name(call) {
+                    Some(d) => unique_name(d, |n| names.iter().any(|t| t == n)),
+                    None => names_gen.column(&|n| names.iter().any(|t| t == n)),
+                },
                 None => derived_name(&item.expr)
                     .map(|d| unique_name(d, |n| names.iter().any(|t| t == n)))
                     .unwrap_or_else(|| names_gen.column(&|n| names.iter().any(|t| t == n))),
