@@ -112,7 +112,8 @@ fn name_prefix(name: &str) -> &str {
 /// `countif_` (summarize-operator.md: `count(x), countif(x > 0)` →
 /// `count_x`, `countif_`). `None`: a generated `ColumnN`.
 ///
-/// `take_any(x)` is named `x` and `take_anyif(x, p)` too (Kusto.Language:
+/// `take_any(x)` is named `x`, and `take_anyif(x, p)` and
+/// `binary_all_or/and/xor(x)` too (Kusto.Language:
 /// `GetAnyResult`, `ResultNameKind.FirstArgument`; take-any's example
 /// `summarize take_any(State)` gives `State`); only the deprecated `any(x)`
 /// / `anyif(x, p)` add the `any_` / `anyif_` prefix.
@@ -129,7 +130,10 @@ pub(crate) fn default_name(call: &ast::Call) -> Option<String> {
     };
     let arg = match call.name.name.as_str() {
         "take_any" => return Some(arg_name(0).unwrap_or_else(|| "any_arg0".to_string())),
-        "take_anyif" => return arg_name(0),
+        // ResultNameKind.FirstArgument in Kusto.Language
+        "take_anyif" | "binary_all_or" | "binary_all_and" | "binary_all_xor" => {
+            return arg_name(0);
+        }
         "countif" => None,
         // covariance(x, y) → covariance_x_y (covariance-aggregation-function.md)
         n if n.starts_with("covariance") => Some(format!(
