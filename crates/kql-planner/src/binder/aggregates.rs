@@ -319,13 +319,7 @@ pub(crate) fn bind_aggregate(
             Ok(BExpr::new(e, ty))
         }
         "take_any" | "any" => {
-            if call.args.len() != 1 || matches!(call.args[0].value.kind, ExprKind::Star) {
-                return Err(Diagnostic::at(
-                    Code::UnsupportedFeature,
-                    span,
-                    format!("{name}() is supported with exactly one expression for now"),
-                ));
-            }
+            args_exact(name, call, 1, span)?;
             // a non-null (for strings non-empty) value is preferred when
             // there is one (take-any-aggregation-function.md, Remarks)
             let v = arg(b, 0)?;
@@ -452,11 +446,20 @@ fn any_non_empty(mut x: Expr, ty: KqlType) -> Result<BExpr, Diagnostic> {
     Ok(BExpr::new(e, ty))
 }
 
-/// Whether a `summarize` result of this aggregate may be several columns
-/// (`arg_max`, `arg_min`, their deprecated `argmax` / `argmin`, and the
-/// percentiles: one column per percentile).
-pub(crate) fn is_multi_column(name: &str) -> bool {
-    matches!(name, "arg_max" | "arg_min" | "argmax" | "argmin") || sketches::is_multi_column(name)
+/// Whether a `summarize` result of this aggregate call may be several
+/// columns (`arg_max`, `arg_min`, their deprecated `argmax` / `argmin`, the
+/// percentiles: one column per percentile, and `take_any` / `any` of
+/// several expressions or `*`).
+pub(crate) fn is_multi_column(call: &ast::Call) -> bool {
+    let name = call.name.name.as_str();
+    matches!(name, "arg_max" | "arg_min" | "argmax" | "argmin")
+        || sketches::is_multi_column(name)
+        || (matches!(name, "take_any" | "any")
+            && (call.args.len() > 1
+                || call
+                    .args
+                    .iter()
+                    .any(|a| matches!(a.value.kind, ExprKind::Star))))
 }
 
 /// The result columns of an aggregate of [`is_multi_column`].
@@ -470,7 +473,61 @@ pub(crate) fn bind_columns(
     if sketches::is_multi_column(&call.name.name) {
         return sketches::bind_percentile_columns(b, call, row, span);
     }
+    if matches!(call.name.name.as_str(), "take_any" | "any") {
+        return bind_take_any_columns(b, call, row, skip);
+    }
     bind_arg_max(b, call, row, skip, span)
+}
+
+/// `take_any(a, b, ...)` / `take_any(*)` (and the deprecated `any`): the
+/// values of one arbitrary row of the group. Names as Kusto.Language's
+/// `GetAnyResult`: a column is named after itself, `*` is every column but
+/// the `by` keys (each once), any other expression takes its derived name or
+/// `any_arg<i>` (`arg<i>` for `any`).
+fn bind_take_any_columns(
+    b: &mut Binder,
+    call: &ast::Call,
+    row: &[BoundColumn],
+    skip: &[String],
+) -> Result<Vec<ArgColumn>, Diagnostic> {
+    let prefix = if call.name.name == "take_any" {
+        "any_"
+    } else {
+        ""
+    };
+    let mut cols: Vec<ArgColumn> = Vec::new();
+    let mut taken: Vec<String> = skip.to_vec();
+    for (i, a) in call.args.iter().enumerate() {
+        match &a.value.kind {
+            ExprKind::Star => {
+                for c in row {
+                    if !taken.contains(&c.name) {
+                        taken.push(c.name.clone());
+                        cols.push(ArgColumn {
+                            name: Some(c.name.clone()),
+                            value: BExpr::new(super::expr::column_expr(&c.name), c.ty),
+                        });
+                    }
+                }
+            }
+            kind => {
+                let value = b.bind_scalar(&a.value, row)?;
+                let name = match kind {
+                    ExprKind::Name(id) => {
+                        taken.push(id.name.clone());
+                        id.name.clone()
+                    }
+                    _ => super::naming::derived_name(&a.value)
+                        .unwrap_or_else(|| format!("{prefix}arg{i}")),
+                };
+                cols.push(ArgColumn {
+                    name: Some(name),
+                    value,
+                });
+            }
+        }
+    }
+    Ok(same_row(cols, None))
 }
 
 /// `make_list(x [, maxSize])`, `make_set(...)`, the deprecated `makelist` /
@@ -589,7 +646,6 @@ pub(crate) fn bind_arg_max(
     skip: &[String],
     span: Span,
 ) -> Result<Vec<ArgColumn>, Diagnostic> {
-    use datafusion::functions::core::expr_fn::{get_field, named_struct};
     let name = call.name.name.as_str();
     // the deprecated argmax / argmin are arg_max / arg_min
     let minimize = matches!(name, "arg_min" | "argmin");
@@ -649,13 +705,23 @@ pub(crate) fn bind_arg_max(
             value: v,
         });
     }
+    Ok(same_row(cols, Some(key.expr.sort(minimize, false))))
+}
+
+/// `cols`' values taken from one row of the group: the first in `order`,
+/// or any row. One `first_value` over a struct of them all, so every value
+/// comes from the same row.
+fn same_row(
+    mut cols: Vec<ArgColumn>,
+    order: Option<datafusion::logical_expr::SortExpr>,
+) -> Vec<ArgColumn> {
+    use datafusion::functions::core::expr_fn::{get_field, named_struct};
     let mut fields = Vec::with_capacity(cols.len() * 2);
     for (i, c) in cols.iter().enumerate() {
         fields.push(lit(format!("f{i}")));
         fields.push(c.value.expr.clone());
     }
-    let order = key.expr.sort(minimize, false);
-    let row_struct = agg::first_value(named_struct(fields), vec![order]);
+    let row_struct = agg::first_value(named_struct(fields), order.into_iter().collect());
     for (i, c) in cols.iter_mut().enumerate() {
         let field = get_field(row_struct.clone(), format!("f{i}"));
         // strings are never null: an empty group's string columns are ""
@@ -666,7 +732,7 @@ pub(crate) fn bind_arg_max(
         };
         c.value = BExpr::new(field, c.value.ty);
     }
-    Ok(cols)
+    cols
 }
 
 /// `make_bag(bag [, maxSize])` / `make_bag_if(bag, p [, maxSize])`

@@ -73,7 +73,7 @@ pub(crate) fn bind(
             _ => None,
         };
         if let Some(call) = call
-            && is_multi_column(&call.name.name)
+            && is_multi_column(call)
         {
             let cols = bind_columns(b, call, &input.columns, &key_columns, item.expr.span)?;
             if item.names.len() > cols.len() {
