@@ -51,6 +51,8 @@ pub(crate) fn bind(
         .filter(|(item, name)| matches!(&item.expr.kind, ExprKind::Name(id) if &id.name == *name))
         .map(|(_, name)| name.clone())
         .collect();
+    // the names written in the query (by-keys and `Name = agg`)
+    let mut declared: Vec<String> = names.clone();
     let mut aggs = Vec::new();
     let mut push = |name: String, v: BExpr, names: &mut Vec<String>| {
         names.push(name.clone());
@@ -94,6 +96,7 @@ pub(crate) fn bind(
                         if names.contains(&n.name) {
                             return Err(super::duplicate_column(&n.name, item.span));
                         }
+                        declared.push(n.name.clone());
                         n.name.clone()
                     }
                     // a clash with an earlier column takes a suffix (x1, ...)
@@ -111,6 +114,14 @@ pub(crate) fn bind(
             None => bind_around_aggregates(b, item, &input.columns)?,
         };
         let name = match item.names.as_slice() {
+            // An explicit name taken by a column an earlier aggregate added
+            // under its own name (`arg_max(t, *)`'s columns, a default name)
+            // is made unique, as Kusto.Language's ProjectionBuilder.Declare
+            // adds it; one taken by a by-key or another explicit name is an
+            // error.
+            [n] if !declared.contains(&n.name) && names.contains(&n.name) => {
+                unique_name(n.name.clone(), |x| names.iter().any(|t| t == x))
+            }
             [n] => n.name.clone(),
             [] => match call {
                 Some(call) => match default_name(call) {
@@ -125,6 +136,9 @@ pub(crate) fn bind(
         };
         if names.contains(&name) {
             return Err(super::duplicate_column(&name, item.span));
+        }
+        if !item.names.is_empty() {
+            declared.push(name.clone());
         }
         push(name, v, &mut names);
     }
