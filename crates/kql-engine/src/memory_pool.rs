@@ -9,9 +9,9 @@
 //! join registers a queue per partition, so a sort beside it got a sliver,
 //! and memory held by queued rows comes back only when the rows move on, so
 //! a join's build side that starts late found the pool full. Here:
-//! - the spilling kinds together hold at most [`SPILLABLE_SHARE`] of the
-//!   pool, the rest stays for what cannot spill;
-//! - the queues together hold at most [`QUEUE_SHARE`] of the pool (a refused
+//! - the spilling kinds together hold at most half the pool
+//!   ([`SPILLABLE_DIVISOR`]), the rest stays for what cannot spill;
+//! - the queues together hold at most an eighth ([`QUEUE_DIVISOR`]) (a refused
 //!   queue costs a disk write, not an error);
 //! - each other spiller may hold an equal part of what the queues leave of
 //!   the spilling share.
@@ -24,9 +24,9 @@ use std::sync::Mutex;
 
 /// The spilling consumers (queues included) hold at most a half of the
 /// pool.
-const SPILLABLE_SHARE: usize = 2;
+const SPILLABLE_DIVISOR: usize = 2;
 /// The hash-split queues hold at most an eighth of the pool.
-const QUEUE_SHARE: usize = 8;
+const QUEUE_DIVISOR: usize = 8;
 
 #[derive(Debug)]
 pub(crate) struct SpillBudgetPool {
@@ -94,12 +94,12 @@ impl SpillBudgetPool {
     /// The most `reservation` may grow by now.
     fn allowed(&self, state: &State, reservation: &MemoryReservation) -> usize {
         let free = self.pool_size.saturating_sub(state.total());
-        let spill_budget = (self.pool_size / SPILLABLE_SHARE)
+        let spill_budget = (self.pool_size / SPILLABLE_DIVISOR)
             .min(self.pool_size.saturating_sub(state.unspillable));
         match kind(reservation.consumer()) {
             Kind::Unspillable => free,
             Kind::Queue => {
-                let queues = (self.pool_size / QUEUE_SHARE).saturating_sub(state.queued);
+                let queues = (self.pool_size / QUEUE_DIVISOR).saturating_sub(state.queued);
                 let spilling = spill_budget.saturating_sub(state.spilling + state.queued);
                 free.min(queues).min(spilling)
             }

@@ -15,7 +15,8 @@
 //! too, and null keys, which match nothing, stay unmatched wherever they go).
 //!
 //! A join is left as it is when its build side is known to be small (the
-//! planner's size estimate under [`SMALL_BUILD_SHARE`] of the limit), when it
+//! planner's size estimate under a sixteenth of the limit,
+//! [`SMALL_BUILD_DIVISOR`]), when it
 //! is null-aware (`not in` semantics need the whole build side at once),
 //! when it has no equality keys, or when a parent relies on its output
 //! order; a plan with a node that cannot take the new shape (an
@@ -40,9 +41,9 @@ use datafusion::physical_plan::{
 use std::sync::Arc;
 pub(crate) use strided::StridedPartitionsExec;
 
-/// A build side estimated under this share of the memory limit stays an
+/// A build side estimated under the memory limit divided by this stays an
 /// ordinary in-memory hash join.
-const SMALL_BUILD_SHARE: usize = 16;
+const SMALL_BUILD_DIVISOR: usize = 16;
 
 /// The rule; `memory_limit` is the session pool's size in bytes.
 #[derive(Debug)]
@@ -123,7 +124,7 @@ impl PartitionedJoins {
             StatisticsContext::new().compute(join.left().as_ref(), &StatisticsArgs::new())?;
         Ok(match stats.total_byte_size {
             Precision::Exact(bytes) | Precision::Inexact(bytes) => {
-                bytes < self.memory_limit / SMALL_BUILD_SHARE
+                bytes < self.memory_limit / SMALL_BUILD_DIVISOR
             }
             Precision::Absent => false,
         })
