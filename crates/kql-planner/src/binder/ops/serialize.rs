@@ -105,7 +105,28 @@ fn serial_order(t: &BoundTabular) -> Order {
             }
             other => other,
         },
+        BoundOp::Range { step, .. } => range_order(t, step),
         _ => Order::Arrival,
+    }
+}
+
+/// `range`'s rows come in the order they are generated: ascending by the
+/// column for a positive step, descending for a negative one. (Its rows
+/// may be split into parallel streams and merged again before the
+/// windows, so the order must be a key, not the arrival order.)
+fn range_order(t: &BoundTabular, step: &BExpr) -> Order {
+    let sign = crate::binder::eager::constant_in_place(step).and_then(|v| {
+        let zero = datafusion::common::ScalarValue::new_zero(&v.data_type()).ok()?;
+        v.partial_cmp(&zero)
+    });
+    let asc = match sign {
+        Some(std::cmp::Ordering::Greater) => true,
+        Some(std::cmp::Ordering::Less) => false,
+        _ => return Order::Arrival,
+    };
+    match t.columns.first() {
+        Some(c) => Order::Keys(vec![SortExpr::new(column_expr(&c.name), asc, false)]),
+        None => Order::Arrival,
     }
 }
 
