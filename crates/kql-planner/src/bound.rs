@@ -8,6 +8,7 @@
 
 use crate::types::KqlType;
 use datafusion::logical_expr::{Expr, SortExpr};
+use kql_functions::tabular::scan::ScanProgram;
 use kql_syntax::ast::Literal;
 use std::fmt::{self, Write};
 
@@ -163,6 +164,17 @@ pub enum BoundOp {
         order: Vec<SortExpr>,
         windows: Vec<WindowDef>,
     },
+    /// `scan`: `input`'s rows in `order` (its serialized order; empty: as
+    /// they come) run through `program`'s steps, separately for each value
+    /// of `partition`. `columns` are the input's, the declared ones, then
+    /// the match id column when `with_match_id` names one.
+    StepScan {
+        input: Box<BoundTabular>,
+        order: Vec<SortExpr>,
+        partition: Vec<Expr>,
+        program: std::sync::Arc<ScanProgram>,
+        match_id: Option<String>,
+    },
 }
 
 /// One row-window column of a [`BoundOp::Window`]: `func` computed in the
@@ -284,7 +296,8 @@ impl BoundTabular {
             | BoundOp::Expand { input, .. }
             | BoundOp::TopPerGroup { input, .. }
             | BoundOp::RowNumber { input }
-            | BoundOp::Window { input, .. } => input.is_statically_empty(),
+            | BoundOp::Window { input, .. }
+            | BoundOp::StepScan { input, .. } => input.is_statically_empty(),
             // grouped: no group without rows (`count()` alone still gives one row)
             BoundOp::Aggregate { input, keys, .. } => {
                 !keys.is_empty() && input.is_statically_empty()
@@ -477,6 +490,32 @@ impl BoundTabular {
                     .collect::<Vec<_>>()
                     .join(", ");
                 writeln!(out, "{pad}Window order [{os}] [{ws}] => [{cols}]")?;
+                input.write_tree(out, depth + 1)
+            }
+            BoundOp::StepScan {
+                input,
+                order,
+                partition,
+                program,
+                ..
+            } => {
+                let list = |items: Vec<String>| items.join(", ");
+                let os = list(order.iter().map(|k| k.to_string()).collect());
+                let ps = list(partition.iter().map(|p| p.to_string()).collect());
+                writeln!(out, "{pad}StepScan order [{os}] by [{ps}] => [{cols}]")?;
+                for (i, step) in program.steps.iter().enumerate() {
+                    let assigns = list(
+                        step.assignments
+                            .iter()
+                            .map(|(d, e)| format!("{} = {e}", program.declared[*d].field.name()))
+                            .collect(),
+                    );
+                    writeln!(
+                        out,
+                        "{pad}  step {i} output={:?}: {} => [{assigns}]",
+                        step.output, step.condition
+                    )?;
+                }
                 input.write_tree(out, depth + 1)
             }
         }

@@ -161,6 +161,89 @@ pub struct Expr {
     pub span: Span,
 }
 
+impl Expr {
+    /// This expression with each of its scalar sub-expressions (one level
+    /// down) replaced by `f` of it; tabular parts (`Pipe`, `Source`) and
+    /// leaves are kept as they are.
+    pub fn try_map_children<E>(
+        &self,
+        f: &mut impl FnMut(&Expr) -> Result<Expr, E>,
+    ) -> Result<Expr, E> {
+        let mut one = |e: &Expr| f(e).map(Box::new);
+        let kind = match &self.kind {
+            ExprKind::Member { target, name } => ExprKind::Member {
+                target: one(target)?,
+                name: name.clone(),
+            },
+            ExprKind::Index { target, index } => ExprKind::Index {
+                target: one(target)?,
+                index: one(index)?,
+            },
+            ExprKind::Call(c) => ExprKind::Call(Call {
+                name: c.name.clone(),
+                args: c
+                    .args
+                    .iter()
+                    .map(|a| {
+                        Ok(Arg {
+                            name: a.name.clone(),
+                            value: *one(&a.value)?,
+                            span: a.span,
+                        })
+                    })
+                    .collect::<Result<_, E>>()?,
+            }),
+            ExprKind::Unary { op, operand } => ExprKind::Unary {
+                op: *op,
+                operand: one(operand)?,
+            },
+            ExprKind::Binary { op, left, right } => ExprKind::Binary {
+                op: *op,
+                left: one(left)?,
+                right: one(right)?,
+            },
+            ExprKind::In { expr, op, list } => ExprKind::In {
+                expr: one(expr)?,
+                op: *op,
+                list: list
+                    .iter()
+                    .map(|x| one(x).map(|b| *b))
+                    .collect::<Result<_, E>>()?,
+            },
+            ExprKind::Between {
+                expr,
+                low,
+                high,
+                negated,
+            } => ExprKind::Between {
+                expr: one(expr)?,
+                low: one(low)?,
+                high: one(high)?,
+                negated: *negated,
+            },
+            ExprKind::HasAnyAll { expr, op, list } => ExprKind::HasAnyAll {
+                expr: one(expr)?,
+                op: *op,
+                list: list
+                    .iter()
+                    .map(|x| one(x).map(|b| *b))
+                    .collect::<Result<_, E>>()?,
+            },
+            ExprKind::Literal(_)
+            | ExprKind::Name(_)
+            | ExprKind::JoinSide(_)
+            | ExprKind::Star
+            | ExprKind::Pipe { .. }
+            | ExprKind::Source(_)
+            | ExprKind::ImplicitInput => self.kind.clone(),
+        };
+        Ok(Expr {
+            kind,
+            span: self.span,
+        })
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum ExprKind {
     Literal(Literal),
@@ -427,6 +510,39 @@ pub struct FindColumn {
     pub span: Span,
 }
 
+/// `scan [with_match_id = Name] [order by ...] [partition by ...]
+/// [declare (Name: type [= Default], ...)] with (step ...; ...)`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScanOp {
+    pub params: Vec<OpParam>,
+    /// `order by ...` (empty when not written).
+    pub order: Vec<SortKey>,
+    /// `partition by ...` (empty when not written).
+    pub partition: Vec<Expr>,
+    /// `declare (...)`: the columns the steps assign.
+    pub declare: Vec<Param>,
+    pub steps: Vec<ScanStep>,
+}
+
+/// `step Name [optional] [output = all|last|none]: Condition [=> Col = Expr, ...];`
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScanStep {
+    pub name: Ident,
+    pub optional: bool,
+    pub output: ScanOutput,
+    pub condition: Expr,
+    pub assignments: Vec<(Ident, Expr)>,
+    pub span: Span,
+}
+
+/// Which of a step's matches are output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScanOutput {
+    All,
+    Last,
+    None,
+}
+
 /// One `top-nested [N] of Expr [with others = C] by Aggregation [asc|desc]`
 /// clause.
 #[derive(Debug, Clone, PartialEq)]
@@ -650,9 +766,7 @@ pub enum OpKind {
         subquery: Option<Expr>,
         source: Option<Expr>,
     },
-    Scan {
-        raw: String,
-    },
+    Scan(ScanOp),
     Consume {
         params: Vec<OpParam>,
     },

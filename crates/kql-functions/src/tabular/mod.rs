@@ -7,6 +7,8 @@
 //!   key/value text (`parse-kv`), as a struct of texts;
 //! * [`row_window`]: the window function `kql_row_window_session` of
 //!   `row_window_session()`;
+//! * [`scan`]: the window function `kql_scan` that runs the steps of the
+//!   `scan` operator over a partition's rows in order;
 //! * [`expand`]: `kql_mv_expand(json, array_bags, limit)` turns a dynamic
 //!   value into the Arrow list of its top-level items (what `mv-expand` and
 //!   `mv-apply` unnest), and `kql_mv_expand_index(lists...)` the list of
@@ -21,6 +23,7 @@ pub mod ip_lookup;
 pub mod parse;
 pub mod parse_kv;
 pub mod row_window;
+pub mod scan;
 pub mod series_fill;
 
 pub use expand::{MvExpandIndexUdf, MvExpandUdf, mv_expand_expr, mv_expand_index_expr};

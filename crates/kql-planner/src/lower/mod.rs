@@ -15,6 +15,7 @@ mod join;
 mod merge;
 mod row_window;
 mod scan;
+mod step_scan;
 mod unnest;
 mod window;
 
@@ -249,6 +250,24 @@ fn lower_node(
             order,
             windows,
         } => row_window::lower(t, input, order, windows, catalog, required),
+        BoundOp::StepScan {
+            input,
+            order,
+            partition,
+            program,
+            match_id,
+        } => step_scan::lower(
+            t,
+            step_scan::StepScanParts {
+                input,
+                order,
+                partition,
+                program,
+                match_id: match_id.as_deref(),
+            },
+            catalog,
+            required,
+        ),
     }
 }
 

@@ -1,11 +1,11 @@
 //! The parts of tabular operators: options, column patterns, renames,
-//! reorder and sort keys, `mv-expand`/`mv-apply` items, `parse` patterns and
-//! `make-series` clauses.
+//! reorder and sort keys, `mv-expand`/`mv-apply` items, `parse` patterns,
+//! `make-series` clauses and `scan`'s clauses and steps.
 
 use super::{Builder, Result, Rule, children, shape, span_of, type_name};
 use crate::ast::{
     ColumnPattern, ExprKind, Ident, MvExpandColumn, NullsOrder, OpKind, OpParam, ParseKind,
-    ParsePart, RenamePair, ReorderKey, SortKey, SortOrder,
+    ParsePart, RenamePair, ReorderKey, ScanOp, ScanOutput, ScanStep, SortKey, SortOrder,
 };
 use crate::diagnostic::{Code, Diagnostic};
 use crate::span::Span;
@@ -113,6 +113,102 @@ impl Builder {
             expr,
             order,
             nulls,
+            span,
+        })
+    }
+
+    /// `scan ...`: its clauses and steps (`params` already read).
+    pub(super) fn scan_op<'i>(
+        &mut self,
+        params: Vec<OpParam>,
+        it: impl Iterator<Item = Pair<'i, Rule>>,
+    ) -> Result<ScanOp> {
+        let mut op = ScanOp {
+            params,
+            order: Vec::new(),
+            partition: Vec::new(),
+            declare: Vec::new(),
+            steps: Vec::new(),
+        };
+        for c in it {
+            match c.as_rule() {
+                Rule::scan_order => {
+                    for k in children(c) {
+                        if k.as_rule() == Rule::sort_key {
+                            op.order.push(self.sort_key(k)?);
+                        }
+                    }
+                }
+                Rule::scan_partition => {
+                    for e in children(c) {
+                        if e.as_rule() == Rule::expr {
+                            op.partition.push(self.expr(e)?);
+                        }
+                    }
+                }
+                Rule::scan_declare => {
+                    for p in children(c) {
+                        if p.as_rule() == Rule::params {
+                            op.declare = self.params(p)?;
+                        }
+                    }
+                }
+                Rule::scan_step => op.steps.push(self.scan_step(c)?),
+                Rule::lparen | Rule::rparen => {}
+                _ => return Err(shape(&c)),
+            }
+        }
+        Ok(op)
+    }
+
+    fn scan_step(&mut self, p: Pair<'_, Rule>) -> Result<ScanStep> {
+        let span = span_of(&p);
+        let mut name = None;
+        let mut optional = false;
+        let mut output = ScanOutput::All;
+        let mut condition = None;
+        let mut assignments = Vec::new();
+        for c in children(p) {
+            match c.as_rule() {
+                Rule::any_name => name = Some(self.any_name(c)?),
+                Rule::scan_optional => optional = true,
+                Rule::scan_output => {
+                    for k in children(c) {
+                        if k.as_rule() == Rule::scan_output_kind {
+                            output = match k.as_str() {
+                                "last" => ScanOutput::Last,
+                                "none" => ScanOutput::None,
+                                _ => ScanOutput::All,
+                            };
+                        }
+                    }
+                }
+                Rule::expr => condition = Some(self.expr(c)?),
+                Rule::scan_assigns => {
+                    for a in children(c) {
+                        if a.as_rule() != Rule::scan_assign {
+                            continue;
+                        }
+                        let mut parts = children(a).into_iter();
+                        let (Some(col), Some(value)) = (parts.next(), parts.next()) else {
+                            return Err(Diagnostic::internal("parser", "scan assignment"));
+                        };
+                        assignments.push((self.any_name(col)?, self.expr(value)?));
+                    }
+                }
+                Rule::colon | Rule::semi => {}
+                _ => return Err(shape(&c)),
+            }
+        }
+        let (Some(name), Some(condition)) = (name, condition) else {
+            return Err(Diagnostic::internal("parser", "scan step"));
+        };
+        Ok(ScanStep {
+            name,
+            optional,
+            output,
+            condition,
+            assignments,
             span,
         })
     }

@@ -403,7 +403,7 @@ impl Builder {
                     source,
                 }
             }
-            Rule::scan_op => OpKind::Scan { raw: raw() },
+            Rule::scan_op => OpKind::Scan(self.scan_op(params, it)?),
             Rule::reduce_op => OpKind::Reduce { raw: raw() },
             Rule::make_graph_op
             | Rule::graph_match_op
@@ -722,6 +722,52 @@ mod tests {
     }
 
     #[test]
+    fn scan_clauses_and_steps() {
+        let OpKind::Scan(scan) = last_op(
+            "T | scan with_match_id=m declare (c: long = 0, s: string) with (\n\
+             step a: x > 1 => c = a.c + x;\n\
+             step b output=none: x == 2;\n\
+             step c optional output=last: true => c = 1, s = 'z';\n)",
+        ) else {
+            panic!()
+        };
+        assert_eq!(params(&scan.params), ["with_match_id=m"]);
+        let declared: Vec<(&str, bool)> = scan
+            .declare
+            .iter()
+            .map(|p| (p.name.name.as_str(), p.default.is_some()))
+            .collect();
+        assert_eq!(declared, [("c", true), ("s", false)]);
+        let steps: Vec<(&str, bool, ScanOutput, usize)> = scan
+            .steps
+            .iter()
+            .map(|s| {
+                (
+                    s.name.name.as_str(),
+                    s.optional,
+                    s.output,
+                    s.assignments.len(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            steps,
+            [
+                ("a", false, ScanOutput::All, 1),
+                ("b", false, ScanOutput::None, 0),
+                ("c", true, ScanOutput::Last, 2)
+            ]
+        );
+        assert!(scan.order.is_empty() && scan.partition.is_empty());
+        let OpKind::Scan(scan) =
+            last_op("T | scan order by t asc partition by k, j with (step s: true;)")
+        else {
+            panic!()
+        };
+        assert_eq!((scan.order.len(), scan.partition.len()), (1, 2));
+    }
+
+    #[test]
     fn partition_by_column_and_subquery() {
         let OpKind::Partition {
             params: p,
@@ -749,7 +795,6 @@ mod tests {
             ("T | top-hitters 3 of a", "top-hitters"),
             ("T | fork (where a | count) (take 1)", "fork"),
             ("T | facet by a", "facet"),
-            ("T | scan with (step s: a > 1;)", "scan"),
             ("T | reduce by a", "reduce"),
             ("T | project-smart a", "project-smart"),
         ] {
@@ -759,7 +804,6 @@ mod tests {
                 OpKind::TopHitters { raw }
                 | OpKind::Fork { raw }
                 | OpKind::Facet { raw }
-                | OpKind::Scan { raw }
                 | OpKind::Reduce { raw }
                 | OpKind::Other { raw, .. } => raw.clone(),
                 _ => panic!("{src}"),

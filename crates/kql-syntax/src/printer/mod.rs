@@ -544,7 +544,29 @@ impl Printer {
                     p.labelled("Source", s);
                 }
             }),
-            OpKind::Scan { raw } => self.raw("Scan", span, raw),
+            OpKind::Scan(scan) => self.node("Scan", span, |p| {
+                p.params(&scan.params);
+                scan.order.iter().for_each(|k| p.sort_key(k));
+                scan.partition
+                    .iter()
+                    .for_each(|e| p.labelled("PartitionBy", e));
+                scan.declare.iter().for_each(|x| p.param(x));
+                for s in &scan.steps {
+                    let output = match s.output {
+                        ScanOutput::All => "",
+                        ScanOutput::Last => " output=last",
+                        ScanOutput::None => " output=none",
+                    };
+                    let optional = if s.optional { " optional" } else { "" };
+                    let label = format!("Step {}{optional}{output}", s.name.name);
+                    p.node(&label, s.span, |p| {
+                        p.expr(&s.condition);
+                        for (col, value) in &s.assignments {
+                            p.labelled(&format!("Assign {}", col.name), value);
+                        }
+                    });
+                }
+            }),
             OpKind::Reduce { raw } => self.raw("Reduce", span, raw),
             OpKind::Graph(g) => self.raw(&format!("Graph {}", g.kind.name()), span, &g.raw),
             OpKind::Other { name, raw } => self.raw(&format!("Other {name}"), span, raw),

@@ -22,6 +22,7 @@ mod project_by_names;
 mod range;
 mod render;
 mod sample;
+mod scan;
 mod search;
 mod serialize;
 mod sort;
@@ -130,6 +131,7 @@ fn bind_op(
             },
         ),
         OpKind::TopNested(levels) => top_nested::bind(b, input, levels, op.span),
+        OpKind::Scan(s) => scan::bind(b, input, s, op.span),
         OpKind::Sample(n) => sample::bind_sample(b, input, n),
         OpKind::SampleDistinct { count, column } => {
             sample::bind_sample_distinct(b, input, count, column)

@@ -11,7 +11,8 @@
 //! `sort` orders within each input row, and the row-window functions
 //! (`next()`, `row_number()`, ...) in `extend` / `project` / `where` follow
 //! each row's items in order. Operators that cannot work per row
-//! (`join`, `union`, a nested `mv-apply`, ...) are refused.
+//! (`join`, `union`, a nested `mv-apply`, ...) are refused. Per group of
+//! `partition` (not per mv-apply row), `scan` runs once per group.
 //!
 //! The result is, per row of the subquery's output: the input's
 //! non-expanded columns the subquery does not itself return (from the
@@ -438,6 +439,14 @@ fn bind_per_row(
                 },
             })
         }
+        OpKind::Scan(_) if state.group != ROW => {
+            // one scan per group: its own state and match ids
+            let mut bound = bind_operator(b, t, op)?;
+            if let BoundOp::StepScan { partition, .. } = &mut bound.op {
+                partition.push(column_expr(&state.group));
+            }
+            Ok(bound)
+        }
         OpKind::Sort { .. } => {
             let bound = bind_operator(b, t, op)?;
             let BoundOp::Sort { input, keys } = bound.op else {
@@ -460,9 +469,10 @@ fn bind_per_row(
                 state.operator
             ),
         )
-        .with_hint(format!(
-            "inside {} use where, extend, project, summarize, take, top, sort, distinct, count, parse or mv-expand",
-            if state.group == ROW { "`on (...)`" } else { "`partition by Col (...)`" }
-        ))),
+        .with_hint(if state.group == ROW {
+            "inside `on (...)` use where, extend, project, summarize, take, top, sort, distinct, count, parse or mv-expand"
+        } else {
+            "inside `partition by Col (...)` use where, extend, project, summarize, take, top, sort, distinct, count, parse, mv-expand or scan"
+        })),
     }
 }

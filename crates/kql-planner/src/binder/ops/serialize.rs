@@ -351,6 +351,29 @@ fn ordered_window_node(
     Ok(window_node_in(input, scope, keys))
 }
 
+/// `input` and the order its rows come in, for an operator that goes over
+/// them one by one (`scan`): the keys of the sort they come from (carried up
+/// when the operators since dropped its columns), or none: the order they
+/// arrive in.
+pub(crate) fn in_serial_order(
+    input: BoundTabular,
+    span: kql_syntax::Span,
+) -> Result<(BoundTabular, Vec<SortExpr>), Diagnostic> {
+    match serial_order(&input) {
+        Order::Keys(keys) => Ok((input, keys)),
+        Order::Arrival => Ok((input, Vec::new())),
+        Order::Lost => carry_keys(input).ok_or_else(|| {
+            Diagnostic::at(
+                Code::UnsupportedFeature,
+                span,
+                "this operator's row order is not supported yet: the sort's columns were \
+                 replaced or dropped by an operator they cannot be carried through",
+            )
+            .with_hint("keep the sort columns until here, or sort again")
+        }),
+    }
+}
+
 /// [`window_node`] in the given order rather than the one its input's
 /// operators say.
 fn window_node_in(input: BoundTabular, scope: WindowScope, order: Vec<SortExpr>) -> BoundTabular {
