@@ -133,6 +133,17 @@ impl KqlSession {
             // Our plans use Utf8 strings; do not switch file strings to views.
             parquet.schema_force_view_types = false;
         }
+        // DataFusion's common-subexpression rewrite keeps a projection's
+        // logical schema (`coalesce(a, b)` over a string `a` proven
+        // non-null) while its physical form reads the shared part from a
+        // column and cannot prove it again, so an aggregate over a union of
+        // such legs failed its input-schema check on nullability alone
+        // (ASIM `_Im_WebSession` | summarize arg_max(t, *)). The logical
+        // claim holds: the physical schema is only more cautious.
+        config
+            .options_mut()
+            .execution
+            .skip_physical_aggregate_schema_check = true;
         let mut runtime = RuntimeEnvBuilder::new();
         if let Some(limit) = options.memory_limit {
             runtime = runtime
