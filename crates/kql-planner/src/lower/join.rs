@@ -6,7 +6,7 @@
 //! null).
 
 use super::build::BuildExt;
-use super::{Required, column, columns_of, df_err, lower_node};
+use super::{Required, column, columns_of, df_err, field_names, lower_node};
 use crate::bound::{BoundTabular, JoinKind, JoinSide};
 use crate::catalog::Catalog;
 use crate::types::KqlType;
@@ -45,14 +45,6 @@ fn padded(kind: JoinKind, side: JoinSide) -> bool {
             | (JoinKind::LeftOuter, JoinSide::Right)
             | (JoinKind::RightOuter, JoinSide::Left)
     )
-}
-
-fn field_names(b: &LogicalPlanBuilder) -> Vec<String> {
-    b.schema()
-        .fields()
-        .iter()
-        .map(|f| f.name().clone())
-        .collect()
 }
 
 pub(super) fn lower_join(

@@ -37,6 +37,15 @@ pub(crate) fn column(name: &str) -> Expr {
     Expr::Column(Column::from_name(name))
 }
 
+/// The output column names of `b`, in order.
+fn field_names(b: &LogicalPlanBuilder) -> Vec<String> {
+    b.schema()
+        .fields()
+        .iter()
+        .map(|f| f.name().clone())
+        .collect()
+}
+
 /// Lower a bound tabular expression to a logical plan whose output columns
 /// are exactly `t.columns`, in order, with their canonical Arrow types.
 pub fn lower(t: &BoundTabular, catalog: &dyn Catalog) -> Result<LogicalPlan, Diagnostic> {

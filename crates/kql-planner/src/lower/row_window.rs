@@ -12,7 +12,7 @@
 
 use super::build::BuildExt;
 use super::window::numbered;
-use super::{Required, column, columns_of, df_err, lower_node};
+use super::{Required, column, columns_of, df_err, field_names, lower_node};
 use crate::bound::{BoundTabular, WindowDef, WindowFunc};
 use crate::catalog::Catalog;
 use crate::types::arrow_type;
@@ -31,14 +31,6 @@ use kql_syntax::Diagnostic;
 /// The row number in serialized order (not `aggregate.rs`'s `__kql_ord`, which
 /// may number the rows of this sort again for an order-keeping `make_list`).
 const ORD: &str = "__kql_serial_ord";
-
-fn field_names(b: &LogicalPlanBuilder) -> Vec<String> {
-    b.schema()
-        .fields()
-        .iter()
-        .map(|f| f.name().clone())
-        .collect()
-}
 
 fn by_ord() -> Vec<SortExpr> {
     vec![column(ORD).sort(true, false)]

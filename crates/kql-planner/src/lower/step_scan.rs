@@ -8,7 +8,7 @@
 
 use super::build::BuildExt;
 use super::window::numbered;
-use super::{Required, column, columns_of, df_err, lower_node};
+use super::{Required, column, columns_of, df_err, field_names, lower_node};
 use crate::bound::BoundTabular;
 use crate::catalog::Catalog;
 use datafusion::functions::core::expr_fn::get_field;
@@ -59,12 +59,7 @@ pub(super) fn lower(
         n
     });
     let b = lower_node(p.input, catalog, needed)?;
-    let names: Vec<String> = b
-        .schema()
-        .fields()
-        .iter()
-        .map(|f| f.name().clone())
-        .collect();
+    let names = field_names(&b);
     let b = numbered(b, &[], p.order, ORD)?;
     let args = p.program.inputs.iter().map(|f| column(f.name())).collect();
     let w = Expr::from(WindowFunction::new(scan_udwf(Arc::clone(p.program)), args))

@@ -3,7 +3,7 @@
 //! and `mv-expand` (lists of items, unnested together).
 
 use super::build::BuildExt;
-use super::{Required, column, columns_of, df_err, lower_node};
+use super::{Required, column, columns_of, df_err, field_names, lower_node};
 use crate::bound::{BExpr, BoundTabular};
 use crate::catalog::Catalog;
 use datafusion::common::{Column, UnnestOptions};
@@ -14,14 +14,6 @@ use std::collections::HashSet;
 
 /// The hidden column holding the parse struct.
 const PARSED: &str = "__kql_parsed";
-
-fn field_names(b: &LogicalPlanBuilder) -> Vec<String> {
-    b.schema()
-        .fields()
-        .iter()
-        .map(|f| f.name().clone())
-        .collect()
-}
 
 /// The columns of `t` the plan needs, in order.
 fn wanted<'a>(t: &'a BoundTabular, required: &Required) -> Vec<&'a str> {

@@ -2,20 +2,12 @@
 //! (`TopPerGroup`) and numbering the rows (`RowNumber`).
 
 use super::build::BuildExt;
-use super::{Required, column, df_err, lower_node};
+use super::{Required, column, df_err, field_names, lower_node};
 use crate::bound::BoundTabular;
 use crate::catalog::Catalog;
 use datafusion::functions_window::expr_fn::row_number;
 use datafusion::logical_expr::{Expr, ExprFunctionExt, LogicalPlanBuilder, SortExpr, lit};
 use kql_syntax::Diagnostic;
-
-fn field_names(b: &LogicalPlanBuilder) -> Vec<String> {
-    b.schema()
-        .fields()
-        .iter()
-        .map(|f| f.name().clone())
-        .collect()
-}
 
 /// Add `row_number() over (partition by .. order by ..)` as the column `name`.
 pub(super) fn numbered(

@@ -725,65 +725,7 @@ impl Ctx<'_> {
                 }))
             }
             ExprKind::Call(c) => self.rewrite_call(b, c, e),
-            ExprKind::Index { target, index } => Ok(Expr {
-                kind: ExprKind::Index {
-                    target: Box::new(self.rewrite(b, target)?),
-                    index: Box::new(self.rewrite(b, index)?),
-                },
-                span,
-            }),
-            ExprKind::Unary { op, operand } => Ok(Expr {
-                kind: ExprKind::Unary {
-                    op: *op,
-                    operand: Box::new(self.rewrite(b, operand)?),
-                },
-                span,
-            }),
-            ExprKind::Binary { op, left, right } => Ok(Expr {
-                kind: ExprKind::Binary {
-                    op: *op,
-                    left: Box::new(self.rewrite(b, left)?),
-                    right: Box::new(self.rewrite(b, right)?),
-                },
-                span,
-            }),
-            ExprKind::In { expr, op, list } => Ok(Expr {
-                kind: ExprKind::In {
-                    expr: Box::new(self.rewrite(b, expr)?),
-                    op: *op,
-                    list: list
-                        .iter()
-                        .map(|x| self.rewrite(b, x))
-                        .collect::<Result<_, _>>()?,
-                },
-                span,
-            }),
-            ExprKind::Between {
-                expr,
-                low,
-                high,
-                negated,
-            } => Ok(Expr {
-                kind: ExprKind::Between {
-                    expr: Box::new(self.rewrite(b, expr)?),
-                    low: Box::new(self.rewrite(b, low)?),
-                    high: Box::new(self.rewrite(b, high)?),
-                    negated: *negated,
-                },
-                span,
-            }),
-            ExprKind::HasAnyAll { expr, op, list } => Ok(Expr {
-                kind: ExprKind::HasAnyAll {
-                    expr: Box::new(self.rewrite(b, expr)?),
-                    op: *op,
-                    list: list
-                        .iter()
-                        .map(|x| self.rewrite(b, x))
-                        .collect::<Result<_, _>>()?,
-                },
-                span,
-            }),
-            _ => Ok(e.clone()),
+            _ => e.try_map_children(&mut |c| self.rewrite(b, c)),
         }
     }
 
