@@ -14,7 +14,12 @@
 //! - the queues together hold at most an eighth ([`QUEUE_DIVISOR`]) (a refused
 //!   queue costs a disk write, not an error);
 //! - each other spiller may hold an equal part of what the queues leave of
-//!   the spilling share.
+//!   the spilling share;
+//! - a sort's merge holds at most half the pool ([`MERGE_DIVISOR`]): the
+//!   merge of its spill files reserves a buffer for as many files as the pool
+//!   lets it (and merges fewer, in more passes, when refused), so a sort
+//!   merging many small spill files took the whole pool and another sort
+//!   merging beside it failed.
 
 use datafusion::common::{Result, resources_datafusion_err};
 use datafusion::execution::memory_pool::{
@@ -27,6 +32,8 @@ use std::sync::Mutex;
 const SPILLABLE_DIVISOR: usize = 2;
 /// The hash-split queues hold at most an eighth of the pool.
 const QUEUE_DIVISOR: usize = 8;
+/// One sort's merge holds at most half the pool.
+const MERGE_DIVISOR: usize = 2;
 
 #[derive(Debug)]
 pub(crate) struct SpillBudgetPool {
@@ -97,6 +104,14 @@ impl SpillBudgetPool {
         let spill_budget = (self.pool_size / SPILLABLE_DIVISOR)
             .min(self.pool_size.saturating_sub(state.unspillable));
         match kind(reservation.consumer()) {
+            Kind::Unspillable
+                if reservation
+                    .consumer()
+                    .name()
+                    .starts_with("ExternalSorterMerge") =>
+            {
+                free.min((self.pool_size / MERGE_DIVISOR).saturating_sub(reservation.size()))
+            }
             Kind::Unspillable => free,
             Kind::Queue => {
                 let queues = (self.pool_size / QUEUE_DIVISOR).saturating_sub(state.queued);
@@ -196,6 +211,25 @@ mod tests {
         let build = MemoryConsumer::new("build").register(&pool);
         assert!(build.try_grow(500).is_ok());
         assert!(build.try_grow(1).is_err(), "the pool is full");
+    }
+
+    #[test]
+    fn a_sorts_merge_holds_half_and_leaves_room_for_another() {
+        let pool: Arc<dyn MemoryPool> = Arc::new(SpillBudgetPool::new(1000));
+        let first = MemoryConsumer::new("ExternalSorterMerge[0]").register(&pool);
+        assert!(first.try_grow(500).is_ok());
+        assert!(first.try_grow(1).is_err(), "a merge holds at most half");
+        let second = MemoryConsumer::new("ExternalSorterMerge[1]").register(&pool);
+        assert!(
+            second.try_grow(400).is_ok(),
+            "the other merge still gets room"
+        );
+        drop(second);
+        let build = MemoryConsumer::new("HashJoinInput").register(&pool);
+        assert!(
+            build.try_grow(500).is_ok(),
+            "other unspillable consumers are not capped"
+        );
     }
 
     #[test]
