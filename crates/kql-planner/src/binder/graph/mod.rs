@@ -942,64 +942,9 @@ fn element_expr(e: &Expr, nodes: bool) -> Result<Expr, Diagnostic> {
                     span,
                 }));
             }
-            let mut args = Vec::new();
-            for a in &c.args {
-                args.push(ast::Arg {
-                    name: a.name.clone(),
-                    value: element_expr(&a.value, nodes)?,
-                    span: a.span,
-                });
-            }
-            rebuild(ExprKind::Call(Call {
-                name: c.name.clone(),
-                args,
-            }))
+            e.try_map_children(&mut |c| element_expr(c, nodes))
         }
-        ExprKind::Member { target, name } => rebuild(ExprKind::Member {
-            target: Box::new(element_expr(target, nodes)?),
-            name: name.clone(),
-        }),
-        ExprKind::Index { target, index } => rebuild(ExprKind::Index {
-            target: Box::new(element_expr(target, nodes)?),
-            index: Box::new(element_expr(index, nodes)?),
-        }),
-        ExprKind::Unary { op, operand } => rebuild(ExprKind::Unary {
-            op: *op,
-            operand: Box::new(element_expr(operand, nodes)?),
-        }),
-        ExprKind::Binary { op, left, right } => rebuild(ExprKind::Binary {
-            op: *op,
-            left: Box::new(element_expr(left, nodes)?),
-            right: Box::new(element_expr(right, nodes)?),
-        }),
-        ExprKind::In { expr, op, list } => rebuild(ExprKind::In {
-            expr: Box::new(element_expr(expr, nodes)?),
-            op: *op,
-            list: list
-                .iter()
-                .map(|x| element_expr(x, nodes))
-                .collect::<Result<_, _>>()?,
-        }),
-        ExprKind::Between {
-            expr,
-            low,
-            high,
-            negated,
-        } => rebuild(ExprKind::Between {
-            expr: Box::new(element_expr(expr, nodes)?),
-            low: Box::new(element_expr(low, nodes)?),
-            high: Box::new(element_expr(high, nodes)?),
-            negated: *negated,
-        }),
-        ExprKind::HasAnyAll { expr, op, list } => rebuild(ExprKind::HasAnyAll {
-            expr: Box::new(element_expr(expr, nodes)?),
-            op: *op,
-            list: list
-                .iter()
-                .map(|x| element_expr(x, nodes))
-                .collect::<Result<_, _>>()?,
-        }),
-        _ => Ok(e.clone()),
+        _ => e.try_map_children(&mut |c| element_expr(c, nodes)),
     }
 }
 
@@ -1142,53 +1087,14 @@ fn strip_var(e: &Expr, var: &str) -> Expr {
                 }),
             }
         }
-        ExprKind::Call(c) => ExprKind::Call(Call {
-            name: c.name.clone(),
-            args: c
-                .args
-                .iter()
-                .map(|a| ast::Arg {
-                    name: a.name.clone(),
-                    value: strip_var(&a.value, var),
-                    span: a.span,
-                })
-                .collect(),
-        }),
-        ExprKind::Index { target, index } => ExprKind::Index {
-            target: Box::new(strip_var(target, var)),
-            index: Box::new(strip_var(index, var)),
-        },
-        ExprKind::Unary { op, operand } => ExprKind::Unary {
-            op: *op,
-            operand: Box::new(strip_var(operand, var)),
-        },
-        ExprKind::Binary { op, left, right } => ExprKind::Binary {
-            op: *op,
-            left: Box::new(strip_var(left, var)),
-            right: Box::new(strip_var(right, var)),
-        },
-        ExprKind::In { expr, op, list } => ExprKind::In {
-            expr: Box::new(strip_var(expr, var)),
-            op: *op,
-            list: list.iter().map(|x| strip_var(x, var)).collect(),
-        },
-        ExprKind::Between {
-            expr,
-            low,
-            high,
-            negated,
-        } => ExprKind::Between {
-            expr: Box::new(strip_var(expr, var)),
-            low: Box::new(strip_var(low, var)),
-            high: Box::new(strip_var(high, var)),
-            negated: *negated,
-        },
-        ExprKind::HasAnyAll { expr, op, list } => ExprKind::HasAnyAll {
-            expr: Box::new(strip_var(expr, var)),
-            op: *op,
-            list: list.iter().map(|x| strip_var(x, var)).collect(),
-        },
-        other => other.clone(),
+        _ => {
+            let mapped =
+                e.try_map_children(&mut |c| Ok::<_, std::convert::Infallible>(strip_var(c, var)));
+            return match mapped {
+                Ok(x) => x,
+                Err(never) => match never {},
+            };
+        }
     };
     Expr { kind, span }
 }
