@@ -11,8 +11,8 @@
 //! `sort` orders within each input row, and the row-window functions
 //! (`next()`, `row_number()`, ...) in `extend` / `project` / `where` follow
 //! each row's items in order. Operators that cannot work per row
-//! (`join`, `union`, a nested `mv-apply`, ...) are refused. Per group of
-//! `partition` (not per mv-apply row), `scan` runs once per group.
+//! (`join`, `union`, a nested `mv-apply`, ...) are refused. `scan` runs
+//! once per group (per mv-apply row, over its items in order).
 //!
 //! The result is, per row of the subquery's output: the input's
 //! non-expanded columns the subquery does not itself return (from the
@@ -439,11 +439,20 @@ fn bind_per_row(
                 },
             })
         }
-        OpKind::Scan(_) if state.group != ROW => {
-            // one scan per group: its own state and match ids
+        OpKind::Scan(_) => {
+            // one scan per group (per mv-apply row: over its items in order),
+            // with its own state and match ids
             let mut bound = bind_operator(b, t, op)?;
-            if let BoundOp::StepScan { partition, .. } = &mut bound.op {
+            if let BoundOp::StepScan {
+                partition, order, ..
+            } = &mut bound.op
+            {
                 partition.push(column_expr(&state.group));
+                if state.group == ROW {
+                    *order = std::iter::once(state.group_key())
+                        .chain(state.order.iter().cloned())
+                        .collect();
+                }
             }
             Ok(bound)
         }
@@ -469,10 +478,9 @@ fn bind_per_row(
                 state.operator
             ),
         )
-        .with_hint(if state.group == ROW {
-            "inside `on (...)` use where, extend, project, summarize, take, top, sort, distinct, count, parse or mv-expand"
-        } else {
-            "inside `partition by Col (...)` use where, extend, project, summarize, take, top, sort, distinct, count, parse, mv-expand or scan"
-        })),
+        .with_hint(format!(
+            "inside {} use where, extend, project, summarize, take, top, sort, distinct, count, parse, mv-expand or scan",
+            if state.group == ROW { "`on (...)`" } else { "`partition by Col (...)`" }
+        ))),
     }
 }
