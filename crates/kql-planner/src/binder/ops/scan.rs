@@ -18,7 +18,8 @@
 //! - Not supported yet (refused with KQL4003): the `order by` and
 //!   `partition by` clauses and `optional` steps, which the documentation
 //!   does not describe. Inside `partition by Col (...)` the scan runs per
-//!   value of the column (see `mv_apply.rs`).
+//!   value of the column, inside `mv-apply` per input row over its items
+//!   (see `mv_apply.rs`).
 
 use super::serialize::in_serial_order;
 use super::{Binder, param_text};
