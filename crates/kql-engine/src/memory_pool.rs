@@ -57,13 +57,19 @@ struct State {
 #[derive(Clone, Copy, PartialEq)]
 enum Kind {
     Unspillable,
+    /// A sort's merge: cannot spill, but merges fewer spill files when refused.
+    Merge,
     Spiller,
     Queue,
 }
 
 fn kind(consumer: &MemoryConsumer) -> Kind {
     if !consumer.can_spill() {
-        Kind::Unspillable
+        if consumer.name().starts_with("ExternalSorterMerge") {
+            Kind::Merge
+        } else {
+            Kind::Unspillable
+        }
     } else if consumer.name().starts_with("RepartitionExec") {
         Kind::Queue
     } else {
@@ -74,7 +80,7 @@ fn kind(consumer: &MemoryConsumer) -> Kind {
 impl State {
     fn held(&mut self, kind: Kind) -> &mut usize {
         match kind {
-            Kind::Unspillable => &mut self.unspillable,
+            Kind::Unspillable | Kind::Merge => &mut self.unspillable,
             Kind::Spiller => &mut self.spilling,
             Kind::Queue => &mut self.queued,
         }
@@ -104,12 +110,7 @@ impl SpillBudgetPool {
         let spill_budget = (self.pool_size / SPILLABLE_DIVISOR)
             .min(self.pool_size.saturating_sub(state.unspillable));
         match kind(reservation.consumer()) {
-            Kind::Unspillable
-                if reservation
-                    .consumer()
-                    .name()
-                    .starts_with("ExternalSorterMerge") =>
-            {
+            Kind::Merge => {
                 free.min((self.pool_size / MERGE_DIVISOR).saturating_sub(reservation.size()))
             }
             Kind::Unspillable => free,

@@ -11,7 +11,7 @@
 //! is sorted by `__kql_serial_ord` again, so it keeps the serialized order.
 
 use super::build::BuildExt;
-use super::window::numbered;
+use super::window::{SERIAL_ORD, by_serial_ord, numbered};
 use super::{Required, column, columns_of, df_err, field_names, lower_node};
 use crate::bound::{BoundTabular, WindowDef, WindowFunc};
 use crate::catalog::Catalog;
@@ -28,14 +28,6 @@ use datafusion::logical_expr::{
 use kql_functions::tabular::row_window::row_window_session_udwf;
 use kql_syntax::Diagnostic;
 
-/// The row number in serialized order (not `aggregate.rs`'s `__kql_ord`, which
-/// may number the rows of this sort again for an order-keeping `make_list`).
-const ORD: &str = "__kql_serial_ord";
-
-fn by_ord() -> Vec<SortExpr> {
-    vec![column(ORD).sort(true, false)]
-}
-
 /// ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
 fn running() -> WindowFrame {
     WindowFrame::new_bounds(
@@ -48,7 +40,7 @@ fn running() -> WindowFrame {
 /// `expr` with `partition by .. order by` the serialized order and the running frame.
 fn over(expr: Expr, partition: &[Expr]) -> Result<Expr, Diagnostic> {
     expr.partition_by(partition.to_vec())
-        .order_by(by_ord())
+        .order_by(by_serial_ord())
         .window_frame(running())
         .build()
         .map_err(df_err)
@@ -125,7 +117,7 @@ fn add_def(
             };
             let w = f
                 .partition_by(partition)
-                .order_by(by_ord())
+                .order_by(by_serial_ord())
                 .build()
                 .map_err(df_err)?;
             add(b, w, name, |e| cast(e, want))
@@ -145,7 +137,7 @@ fn add_def(
                 vec![value.clone(), max_from_first.clone(), max_between.clone()],
             ))
             .partition_by(partition)
-            .order_by(by_ord())
+            .order_by(by_serial_ord())
             .build()
             .map_err(df_err)?;
             add(b, w, name, |e| cast(e, want))
@@ -159,7 +151,7 @@ fn add_def(
             let before = tmp("before");
             let w = lag(value.clone(), Some(1), None)
                 .partition_by(partition.clone())
-                .order_by(by_ord())
+                .order_by(by_serial_ord())
                 .build()
                 .map_err(df_err)?;
             let b = add(b, w, &before, |e| e)?;
@@ -221,7 +213,7 @@ pub(super) fn lower(
     if windows.is_empty() {
         return Ok(b);
     }
-    b = numbered(b, &[], order, ORD)?;
+    b = numbered(b, &[], order, SERIAL_ORD)?;
     for w in windows {
         let ty = t
             .column(&w.name)
@@ -231,5 +223,5 @@ pub(super) fn lower(
     }
     let mut keep: Vec<Expr> = output.iter().map(|n| column(n)).collect();
     keep.extend(windows.iter().map(|w| column(&w.name)));
-    b.sort(by_ord()).map_err(df_err)?.select_exprs(keep)
+    b.sort(by_serial_ord()).map_err(df_err)?.select_exprs(keep)
 }

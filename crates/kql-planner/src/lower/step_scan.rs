@@ -7,7 +7,7 @@
 //! order, a row's records in the order the steps were tried.
 
 use super::build::BuildExt;
-use super::window::numbered;
+use super::window::{SERIAL_ORD, by_serial_ord, numbered};
 use super::{Required, column, columns_of, df_err, field_names, lower_node};
 use crate::bound::BoundTabular;
 use crate::catalog::Catalog;
@@ -20,8 +20,6 @@ use kql_functions::tabular::scan::{
 use kql_syntax::Diagnostic;
 use std::sync::Arc;
 
-/// The rows' serialized order.
-const ORD: &str = "__kql_serial_ord";
 /// Each row's list of output records, then one record.
 const OUT: &str = "__kql_scan_out";
 /// A record's place among its row's records.
@@ -60,16 +58,16 @@ pub(super) fn lower(
     });
     let b = lower_node(p.input, catalog, needed)?;
     let names = field_names(&b);
-    let b = numbered(b, &[], p.order, ORD)?;
+    let b = numbered(b, &[], p.order, SERIAL_ORD)?;
     let args = p.program.inputs.iter().map(|f| column(f.name())).collect();
     let w = Expr::from(WindowFunction::new(scan_udwf(Arc::clone(p.program)), args))
         .partition_by(p.partition.to_vec())
-        .order_by(vec![column(ORD).sort(true, false)])
+        .order_by(by_serial_ord())
         .build()
         .map_err(df_err)?;
     let w_name = w.schema_name().to_string();
     let mut listed: Vec<Expr> = names.iter().map(|n| column(n)).collect();
-    listed.push(column(ORD));
+    listed.push(column(SERIAL_ORD));
     listed.push(column(&w_name).alias(OUT));
     let b = b
         .window(vec![w])
@@ -85,18 +83,17 @@ pub(super) fn lower(
     if let Some(m) = p.match_id {
         fields.push(record(MATCH_ID_FIELD).alias(m));
     }
-    fields.push(column(ORD));
+    fields.push(column(SERIAL_ORD));
     fields.push(record(ORDER_FIELD).alias(SUB));
     let keep = t
         .columns
         .iter()
         .filter(|c| names.contains(&c.name) || own.contains(&c.name))
         .map(|c| column(&c.name));
+    let mut order = by_serial_ord();
+    order.push(column(SUB).sort(true, false));
     b.select_exprs(fields)?
-        .sort(vec![
-            column(ORD).sort(true, false),
-            column(SUB).sort(true, false),
-        ])
+        .sort(order)
         .map_err(df_err)?
         .select_exprs(keep)
 }

@@ -9,6 +9,16 @@ use datafusion::functions_window::expr_fn::row_number;
 use datafusion::logical_expr::{Expr, ExprFunctionExt, LogicalPlanBuilder, SortExpr, lit};
 use kql_syntax::Diagnostic;
 
+/// The row number in serialized order that row windows and `scan` order by
+/// (not `aggregate.rs`'s `__kql_ord`, which may number the rows of this sort
+/// again for an order-keeping `make_list`).
+pub(super) const SERIAL_ORD: &str = "__kql_serial_ord";
+
+/// Ascending by [`SERIAL_ORD`].
+pub(super) fn by_serial_ord() -> Vec<SortExpr> {
+    vec![column(SERIAL_ORD).sort(true, false)]
+}
+
 /// Add `row_number() over (partition by .. order by ..)` as the column `name`.
 pub(super) fn numbered(
     b: LogicalPlanBuilder,

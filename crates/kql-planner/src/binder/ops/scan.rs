@@ -289,10 +289,8 @@ impl Scope<'_> {
                     n.name, n.name
                 ),
             )),
-            ExprKind::Name(n)
-                if self.declared.iter().any(|d| d.name == n.name)
-                    && !self.input.iter().any(|c| c.name == n.name) =>
-            {
+            // (a declared name is never an input column: `declarations` refuses it)
+            ExprKind::Name(n) if self.declared.iter().any(|d| d.name == n.name) => {
                 Err(Diagnostic::at(
                     Code::UnsupportedFeature,
                     e.span,

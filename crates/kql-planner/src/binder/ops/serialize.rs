@@ -298,14 +298,13 @@ pub(crate) fn with_window_scope(
     if scope.defs.is_empty() {
         return Ok(out);
     }
-    let lost = mv_apply.is_none() && matches!(serial_order(window_input(&out)), Order::Lost);
     let windows_under = |child: BoundTabular, scope: WindowScope| match &mv_apply {
         Some(order) => {
             let row = SortExpr::new(column_expr(super::mv_apply::ROW), true, false);
             let order = std::iter::once(row).chain(order.iter().cloned()).collect();
             Ok(window_node_in(child, scope, order))
         }
-        None => ordered_window_node(child, scope, lost, op.span),
+        None => ordered_window_node(child, scope, op.span),
     };
     // the operators above built one node over their input: put the windows under it
     match &mut out.op {
@@ -333,21 +332,14 @@ pub(crate) fn with_window_scope(
 fn ordered_window_node(
     input: BoundTabular,
     scope: WindowScope,
-    lost: bool,
     span: kql_syntax::Span,
 ) -> Result<BoundTabular, Diagnostic> {
-    if !lost {
-        return Ok(window_node(input, scope));
-    }
-    let Some((input, keys)) = carry_keys(input) else {
-        return Err(Diagnostic::at(
-            Code::UnsupportedFeature,
-            span,
-            "row-window functions here are not supported yet: the sort's columns were \
-             replaced or dropped by an operator they cannot be carried through",
-        )
-        .with_hint("keep the sort columns until the window functions, or sort again"));
-    };
+    let (input, keys) = serial_keys(
+        input,
+        span,
+        "row-window functions here are",
+        "the window functions",
+    )?;
     Ok(window_node_in(input, scope, keys))
 }
 
@@ -359,6 +351,17 @@ pub(crate) fn in_serial_order(
     input: BoundTabular,
     span: kql_syntax::Span,
 ) -> Result<(BoundTabular, Vec<SortExpr>), Diagnostic> {
+    serial_keys(input, span, "this operator's row order is", "here")
+}
+
+/// [`in_serial_order`], its error saying `what` is not supported and
+/// `until` where to keep the sort columns.
+fn serial_keys(
+    input: BoundTabular,
+    span: kql_syntax::Span,
+    what: &str,
+    until: &str,
+) -> Result<(BoundTabular, Vec<SortExpr>), Diagnostic> {
     match serial_order(&input) {
         Order::Keys(keys) => Ok((input, keys)),
         Order::Arrival => Ok((input, Vec::new())),
@@ -366,10 +369,14 @@ pub(crate) fn in_serial_order(
             Diagnostic::at(
                 Code::UnsupportedFeature,
                 span,
-                "this operator's row order is not supported yet: the sort's columns were \
-                 replaced or dropped by an operator they cannot be carried through",
+                format!(
+                    "{what} not supported yet: the sort's columns were \
+                     replaced or dropped by an operator they cannot be carried through"
+                ),
             )
-            .with_hint("keep the sort columns until here, or sort again")
+            .with_hint(format!(
+                "keep the sort columns until {until}, or sort again"
+            ))
         }),
     }
 }
@@ -382,14 +389,6 @@ fn window_node_in(input: BoundTabular, scope: WindowScope, order: Vec<SortExpr>)
         *o = order;
     }
     node
-}
-
-/// The input of the node the operator built (a projection or a filter).
-fn window_input(out: &BoundTabular) -> &BoundTabular {
-    match &out.op {
-        BoundOp::Project { input, .. } | BoundOp::Filter { input, .. } => input,
-        _ => out,
-    }
 }
 
 fn placeholder() -> BoundTabular {
