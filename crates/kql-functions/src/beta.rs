@@ -1,6 +1,8 @@
 //! The beta distribution: `beta_cdf(x, alpha, beta)`, `beta_pdf(x, alpha,
 //! beta)`, `beta_inv(p, alpha, beta)` (beta-cdf-function.md,
-//! beta-pdf-function.md, beta-inv-function.md). Null in, null out.
+//! beta-pdf-function.md, beta-inv-function.md), and Welch's t-test, whose
+//! p-value is a beta integral: `welch_test(mean1, variance1, count1, mean2,
+//! variance2, count2)`. Null in, null out.
 //!
 //! * `beta_cdf`: the regularized incomplete beta function I_x(α, β); NaN
 //!   when x < 0 or x > 1, or α or β is ≤ 0 or > 10000.
@@ -10,6 +12,11 @@
 //!   its example disagree on which bad input gives null and which NaN; the
 //!   example's outputs are followed: p outside [0, 1] gives null, α or β ≤ 0
 //!   gives NaN.
+//! * `welch_test`: the two-sided p-value of Welch's unequal-variances t-test
+//!   (welch-test-function.md; its Wikipedia example gives 0.021):
+//!   t = (m1 - m2) / sqrt(v1/n1 + v2/n2), with the Welch–Satterthwaite
+//!   degrees of freedom ν, p = I_{ν/(ν+t²)}(ν/2, 1/2). Inputs that make t or
+//!   ν undefined (no variance, a count of 1 or less) give NaN.
 
 use crate::math::loggamma;
 use crate::typed_udf::{TypedArgs, TypedUdf};
@@ -139,6 +146,27 @@ pub fn beta_inv(p: f64, a: f64, b: f64) -> Option<f64> {
     Some(x)
 }
 
+/// The two-sided p-value of Welch's t-test.
+pub fn welch_test(m1: f64, v1: f64, n1: f64, m2: f64, v2: f64, n2: f64) -> f64 {
+    let (s1, s2) = (v1 / n1, v2 / n2);
+    let se2 = s1 + s2;
+    let t = (m1 - m2) / se2.sqrt();
+    let df = se2 * se2 / (s1 * s1 / (n1 - 1.0) + s2 * s2 / (n2 - 1.0));
+    if t.is_nan() || df.is_nan() || df <= 0.0 || n1 <= 1.0 || n2 <= 1.0 {
+        return f64::NAN;
+    }
+    inc_beta(df / (df + t * t), df / 2.0, 0.5)
+}
+
+fn welch_kernel(c: &TypedArgs) -> Result<ArrayRef> {
+    let mut out = Float64Builder::with_capacity(c.rows);
+    for i in 0..c.rows {
+        let v: Option<Vec<f64>> = (0..6).map(|k| c.f64(k, i)).collect();
+        out.append_option(v.map(|v| welch_test(v[0], v[1], v[2], v[3], v[4], v[5])));
+    }
+    Ok(Arc::new(out.finish()))
+}
+
 fn kernel(a: &[ArrayRef], rows: usize, f: fn(f64, f64, f64) -> Option<f64>) -> Result<ArrayRef> {
     let (x, al, be) = (
         a[0].as_primitive::<Float64Type>(),
@@ -177,12 +205,13 @@ fn udf(name: &str) -> Option<TypedUdf> {
         "beta_cdf" => TypedUdf::new("kql_beta_cdf", r, REALS, cdf_kernel),
         "beta_pdf" => TypedUdf::new("kql_beta_pdf", r, REALS, pdf_kernel),
         "beta_inv" => TypedUdf::new("kql_beta_inv", r, REALS, inv_kernel),
+        "welch_test" => TypedUdf::new("kql_welch_test", r, REALS, welch_kernel),
         _ => return None,
     })
 }
 
 /// The KQL functions of this module.
-pub const BETA_FUNCTIONS: &[&str] = &["beta_cdf", "beta_pdf", "beta_inv"];
+pub const BETA_FUNCTIONS: &[&str] = &["beta_cdf", "beta_pdf", "beta_inv", "welch_test"];
 
 /// `kql_beta_<f>(x, alpha, beta)` over Float64 arguments.
 pub fn beta_function_expr(name: &str, args: Vec<Expr>) -> Option<Expr> {
@@ -224,6 +253,34 @@ mod tests {
         // symmetric case
         assert!(close(beta_cdf(0.5, 3.0, 3.0), 0.5));
         assert!(close(beta_cdf(0.3, 1.0, 1.0), 0.3));
+    }
+
+    #[test]
+    fn welch_test_of_the_documented_samples() {
+        // welch-test-function.md (Wikipedia's first example): p = 0.021
+        let s1 = [
+            27.5, 21.0, 19.0, 23.6, 17.0, 17.9, 16.9, 20.1, 21.9, 22.6, 23.1, 19.6, 19.0, 21.7,
+            21.4,
+        ];
+        let s2 = [
+            27.1, 22.0, 20.8, 23.4, 23.4, 23.5, 25.8, 22.0, 24.8, 20.2, 21.9, 22.1, 22.9, 20.5,
+            24.4,
+        ];
+        let stats = |s: &[f64]| {
+            let n = s.len() as f64;
+            let m = s.iter().sum::<f64>() / n;
+            let v = s.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / (n - 1.0);
+            (m, v, n)
+        };
+        let ((m1, v1, n1), (m2, v2, n2)) = (stats(&s1), stats(&s2));
+        let p = welch_test(m1, v1, n1, m2, v2, n2);
+        assert!((p - 0.021).abs() < 0.0005, "{p}");
+        // symmetric in the two samples; equal means give 1
+        assert!(close(p, welch_test(m2, v2, n2, m1, v1, n1)));
+        assert!(close(welch_test(5.0, 2.0, 10.0, 5.0, 3.0, 12.0), 1.0));
+        // undefined: no variance at all, or a single value
+        assert!(welch_test(1.0, 0.0, 10.0, 1.0, 0.0, 10.0).is_nan());
+        assert!(welch_test(1.0, 1.0, 1.0, 2.0, 1.0, 10.0).is_nan());
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! Encodings and hashes: `base64_encode_tostring`, `base64_decode_tostring`,
 //! `base64_decode_toarray`, `base64_encode_fromarray`,
-//! `base64_decode_toguid`, `hash_md5`, `hash_sha1`, `hash_sha256`, `hash` /
+//! `base64_decode_toguid`, `base64_encode_fromguid`, `hash_md5`, `hash_sha1`, `hash_sha256`, `hash` /
 //! `hash_xxhash64`, and the round-trip text of a datetime those hash.
 //!
 //! * base64 is the standard alphabet with `=` padding required (.NET's
@@ -13,6 +13,10 @@
 //! * `kql_base64_decode_toguid(s)`: 16 bytes as a .NET `Guid(byte[])` (the
 //!   first three groups little-endian, as base64_encode_fromguid-function.md
 //!   shows); not 16 bytes gives null.
+//! * `kql_base64_encode_fromguid(guid)`: the inverse, the GUID's 16 bytes in
+//!   .NET's `Guid.ToByteArray()` order (base64_encode_fromguid-function.md:
+//!   `ae3133f2-6e22-49ae-b06a-16e6a9b212eb` is `8jMxriJurkmwahbmqbIS6w==`);
+//!   a null GUID gives "".
 //! * `kql_hash_md5/sha1/sha256(text)`: lower-case hex of the digest of the
 //!   UTF-8 text. A datetime is hashed as its round-trip text
 //!   `yyyy-MM-ddTHH:mm:ss.fffffffZ` (`kql_datetime_roundtrip_text`; the
@@ -75,6 +79,32 @@ pub fn guid_text(b: &[u8; 16], out: &mut String) {
         }
         let _ = write!(out, "{x:02x}");
     }
+}
+
+/// The 16 bytes of GUID text `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx` in .NET
+/// `Guid.ToByteArray()` order (the inverse of [`guid_text`]).
+pub fn guid_bytes(text: &str) -> Option<[u8; 16]> {
+    let mut display = [0u8; 16];
+    let mut n = 0;
+    let mut high: Option<u8> = None;
+    for c in text.bytes().filter(|c| *c != b'-') {
+        let d = (c as char).to_digit(16)? as u8;
+        match high.take() {
+            None => high = Some(d),
+            Some(h) => {
+                *display.get_mut(n)? = h << 4 | d;
+                n += 1;
+            }
+        }
+    }
+    if n != 16 || high.is_some() {
+        return None;
+    }
+    let mut b = display;
+    b[..4].reverse();
+    b[4..6].reverse();
+    b[6..8].reverse();
+    Some(b)
 }
 
 /// The bytes of a JSON array of integers 0..=255.
@@ -198,6 +228,15 @@ fn decode_toguid(a: &Args) -> Result<ArrayRef> {
     })
 }
 
+fn encode_fromguid(a: &Args) -> Result<ArrayRef> {
+    str_rows(a, |i, buf| {
+        if let Some(b) = a.cols[0].str(i).and_then(guid_bytes) {
+            B64.encode_string(b, buf);
+        }
+        true
+    })
+}
+
 fn digest_kernel<D: sha2::Digest>(a: &Args) -> Result<ArrayRef> {
     str_rows(a, |i, buf| {
         hex(&D::digest(text(&a.cols[0], i).as_bytes()), buf);
@@ -254,6 +293,7 @@ pub const NAMES: &[&str] = &[
     "base64_decode_toarray",
     "base64_encode_fromarray",
     "base64_decode_toguid",
+    "base64_encode_fromguid",
     "hash_md5",
     "hash_sha1",
     "hash_sha256",
@@ -271,6 +311,7 @@ fn udf(name: &str) -> Option<KernelUdf> {
             "base64_decode_toarray" => ("kql_base64_decode_toarray", Utf8, S, decode_toarray),
             "base64_encode_fromarray" => ("kql_base64_encode_fromarray", Utf8, S, encode_fromarray),
             "base64_decode_toguid" => ("kql_base64_decode_toguid", Utf8, S, decode_toguid),
+            "base64_encode_fromguid" => ("kql_base64_encode_fromguid", Utf8, S, encode_fromguid),
             "hash_md5" => ("kql_hash_md5", Utf8, S, digest_kernel::<md5::Md5>),
             "hash_sha1" => ("kql_hash_sha1", Utf8, S, digest_kernel::<sha1::Sha1>),
             "hash_sha256" => ("kql_hash_sha256", Utf8, S, digest_kernel::<sha2::Sha256>),
@@ -369,6 +410,26 @@ mod tests {
             strings(&out),
             vec![Some("ae3133f2-6e22-49ae-b06a-16e6a9b212eb".into()), None]
         );
+        // base64_encode_fromguid-function.md; the inverse
+        let u = udf("base64_encode_fromguid").unwrap();
+        let out = invoke(
+            &u,
+            vec![str_col(vec![
+                Some("ae3133f2-6e22-49ae-b06a-16e6a9b212eb"),
+                Some("AE3133F2-6E22-49AE-B06A-16E6A9B212EB"),
+                None,
+            ])],
+        );
+        assert_eq!(
+            strings(&out),
+            vec![
+                Some("8jMxriJurkmwahbmqbIS6w==".into()),
+                Some("8jMxriJurkmwahbmqbIS6w==".into()),
+                Some("".into())
+            ]
+        );
+        assert_eq!(guid_bytes("ae3133f2-6e22-49ae-b06a-16e6a9b212e"), None);
+        assert_eq!(guid_bytes("ae3133f2-6e22-49ae-b06a-16e6a9b212ebff"), None);
     }
 
     #[test]

@@ -2,7 +2,11 @@
 //! `ipv4_is_in_range`, `ipv4_is_in_any_range`, `ipv4_is_match`,
 //! `ipv4_compare`, `ipv4_netmask_suffix`, `format_ipv4`, `format_ipv4_mask`,
 //! `ipv4_range_to_cidr_list`, `has_ipv4`, `has_any_ipv4`,
-//! `has_any_ipv4_prefix`.
+//! `has_any_ipv4_prefix`, `parse_ipv4_mask`.
+//!
+//! `parse_ipv4_mask(ip, prefix)` (parse-ipv4-mask-function.md: `("127.0.0.1",
+//! 24)` is 2130706432) masks the address to `prefix` bits, 0..32, or to the
+//! address's own `/n` when that is shorter; another prefix gives null.
 //!
 //! An address is dotted decimal (`a.b.c.d`, each part 0..255) with an
 //! optional IP-prefix (`/n`, 0..32) that masks it (parse-ipv4-function.md:
@@ -178,6 +182,18 @@ fn parse_kernel(a: &Args) -> Result<ArrayRef> {
     let mut out = Int64Builder::with_capacity(a.rows);
     for i in 0..a.rows {
         out.append_option(ip_at(&a.cols[0], i).map(|(v, _)| i64::from(v)));
+    }
+    Ok(Arc::new(out.finish()))
+}
+
+fn parse_mask_kernel(a: &Args) -> Result<ArrayRef> {
+    let mut out = Int64Builder::with_capacity(a.rows);
+    for i in 0..a.rows {
+        let v = ip_at(&a.cols[0], i).and_then(|(v, bits)| {
+            let p = u32::try_from(a.cols[1].i64(i)?).ok().filter(|p| *p <= 32)?;
+            Some(i64::from(v & mask(p.min(bits))))
+        });
+        out.append_option(v);
     }
     Ok(Arc::new(out.finish()))
 }
@@ -424,6 +440,12 @@ const MATCH: &[Read] = &[Read::Str, Read::Str, Read::I64];
 fn udf(name: &str) -> Option<KernelUdf> {
     Some(match name {
         "parse_ipv4" => KernelUdf::new("kql_parse_ipv4", DataType::Int64, ONE, parse_kernel),
+        "parse_ipv4_mask" => KernelUdf::new(
+            "kql_parse_ipv4_mask",
+            DataType::Int64,
+            STR_NUM,
+            parse_mask_kernel,
+        ),
         "ipv4_is_private" => KernelUdf::new(
             "kql_ipv4_is_private",
             DataType::Boolean,
@@ -494,6 +516,7 @@ fn udf(name: &str) -> Option<KernelUdf> {
 /// The KQL functions of this module.
 pub const IPV4_FUNCTIONS: &[&str] = &[
     "parse_ipv4",
+    "parse_ipv4_mask",
     "ipv4_is_private",
     "ipv4_is_in_range",
     "ipv4_is_match",
@@ -554,6 +577,47 @@ mod tests {
         let out = out.as_primitive::<Int64Type>();
         assert_eq!(out.value(0), 167772161);
         assert!(is_null(&(Arc::new(out.clone()) as ArrayRef), 1));
+    }
+
+    #[test]
+    fn parse_ipv4_mask_masks() {
+        let out = invoke(
+            &udf("parse_ipv4_mask").unwrap(),
+            vec![
+                str_col(vec![
+                    Some("127.0.0.1"),
+                    Some("192.168.255.255"),
+                    Some("192.168.255.255/16"),
+                    Some("10.0.0.1"),
+                    Some("10.0.0.1"),
+                    Some("x"),
+                    None,
+                ]),
+                i64_col(vec![
+                    Some(24),
+                    Some(24),
+                    Some(24),
+                    Some(33),
+                    Some(-1),
+                    Some(8),
+                    Some(8),
+                ]),
+            ],
+        );
+        let v: Vec<Option<i64>> = out.as_primitive::<Int64Type>().iter().collect();
+        // parse-ipv4-mask-function.md: ("127.0.0.1", 24) is 2130706432
+        assert_eq!(
+            v,
+            vec![
+                Some(2130706432),
+                Some(3232300800),
+                Some(3232235520),
+                None,
+                None,
+                None,
+                None
+            ]
+        );
     }
 
     #[test]

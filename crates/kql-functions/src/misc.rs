@@ -11,6 +11,8 @@
 //! The time zone functions take IANA zone names (timezones.md); an unknown
 //! zone gives null, as does a local time that a daylight-saving gap skips.
 //! A local time that occurs twice (the autumn overlap) is the earlier one.
+//! `datetime_list_timezones()` lists the zone names kql knows (the IANA
+//! database compiled into chrono-tz), sorted.
 
 use crate::columnar::{Args, Read};
 use crate::udf::KernelUdf;
@@ -22,6 +24,24 @@ use datafusion::common::Result;
 use datafusion::logical_expr::{Expr, ScalarUDF};
 use idna::punycode;
 use std::sync::Arc;
+
+/// `datetime_list_timezones()`: the IANA zone names, sorted, as a JSON array.
+pub fn timezone_names_json() -> String {
+    let mut names: Vec<&str> = chrono_tz::TZ_VARIANTS.iter().map(|tz| tz.name()).collect();
+    names.sort_unstable();
+    let mut out = String::from("[");
+    for (i, n) in names.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        // zone names are ASCII letters, digits, '/', '_', '-' and '+'
+        out.push('"');
+        out.push_str(n);
+        out.push('"');
+    }
+    out.push(']');
+    out
+}
 
 /// Punycode of `s` ("" when it cannot be encoded).
 pub fn punycode_encode(s: &str) -> Option<String> {
@@ -201,6 +221,17 @@ mod tests {
     use crate::udf::test_util::*;
     use datafusion::arrow::array::{Array, AsArray};
     use datafusion::arrow::datatypes::TimestampNanosecondType;
+
+    #[test]
+    fn timezone_list() {
+        let json = timezone_names_json();
+        let names: Vec<String> = serde_json::from_str(&json).unwrap();
+        assert!(names.len() > 400);
+        assert!(names.windows(2).all(|w| w[0] < w[1]));
+        for tz in ["UTC", "Europe/Paris", "America/Los_Angeles", "Asia/Kolkata"] {
+            assert!(names.iter().any(|n| n == tz), "{tz}");
+        }
+    }
 
     #[test]
     fn punycode_round_trip() {

@@ -99,6 +99,14 @@ pub(crate) mod test_util {
 
     /// Run `udf` over arguments; the result as an array (scalars expanded).
     pub fn invoke(udf: &dyn ScalarUDFImpl, args: Vec<ColumnarValue>) -> ArrayRef {
+        try_invoke(udf, args).unwrap()
+    }
+
+    /// [`invoke`], with the UDF's error.
+    pub fn try_invoke(
+        udf: &dyn ScalarUDFImpl,
+        args: Vec<ColumnarValue>,
+    ) -> datafusion::common::Result<ArrayRef> {
         let rows = args
             .iter()
             .find_map(|a| match a {
@@ -111,16 +119,14 @@ pub(crate) mod test_util {
             .map(|a| Arc::new(Field::new("a", a.data_type(), true)))
             .collect();
         let ret = udf.return_type(&[]).unwrap_or(DataType::Utf8);
-        let out = udf
-            .invoke_with_args(ScalarFunctionArgs {
-                args,
-                arg_fields,
-                number_rows: rows,
-                return_field: Arc::new(Field::new("r", ret, true)),
-                config_options: Arc::new(ConfigOptions::default()),
-            })
-            .unwrap();
-        out.to_array(rows).unwrap()
+        let out = udf.invoke_with_args(ScalarFunctionArgs {
+            args,
+            arg_fields,
+            number_rows: rows,
+            return_field: Arc::new(Field::new("r", ret, true)),
+            config_options: Arc::new(ConfigOptions::default()),
+        })?;
+        out.to_array(rows)
     }
 
     /// A Utf8 result as strings.
@@ -137,6 +143,10 @@ pub(crate) mod test_util {
 
     pub fn str_lit(v: &str) -> ColumnarValue {
         ColumnarValue::Scalar(datafusion::common::ScalarValue::Utf8(Some(v.to_string())))
+    }
+
+    pub fn i64_col(v: Vec<Option<i64>>) -> ColumnarValue {
+        ColumnarValue::Array(Arc::new(datafusion::arrow::array::Int64Array::from(v)))
     }
 
     pub fn i64_lit(v: i64) -> ColumnarValue {

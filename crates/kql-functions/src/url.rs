@@ -1,4 +1,5 @@
-//! URL functions: `url_decode`, `url_encode`, `parse_url`.
+//! URL functions: `url_decode`, `url_encode`, `url_encode_component`,
+//! `parse_url`, `parse_urlquery`.
 //!
 //! * `kql_url_decode(s)`: `%xx` escapes decoded (as UTF-8, invalid bytes
 //!   replaced), `+` as a space; a malformed escape stays as it is.
@@ -6,11 +7,16 @@
 //!   `+`, every other byte of the UTF-8 text `%xx` with lower-case hex
 //!   (url-encode-function.md: `https://www.bing.com/hello world` →
 //!   `https%3a%2f%2fwww.bing.com%2fhello+world`).
+//! * `kql_url_encode_component(s)`: the same, but a space is `%20`
+//!   (url-encode-component-function.md).
 //! * `kql_parse_url(s)`: a dynamic bag with `Scheme`, `Host`, `Port`, `Path`,
 //!   `Username`, `Password`, `Query Parameters` (a bag, values decoded) and
 //!   `Fragment`, in that order (parse-url-function.md). A part that is
 //!   absent is "". Text that is not an absolute URL (`scheme://...`) gives
 //!   the bag with every part empty (kql choice; the docs do not say).
+//! * `kql_parse_urlquery(s)`: `{"Query Parameters": {...}}` of a query
+//!   string `k1=v1&k2=v2` (parse-url-query-function.md, since removed from
+//!   the docs; the function and its alias `parseurlquery` remain).
 
 use crate::columnar::{Args, Read, fmt_err};
 use crate::dynamic::write_json_string;
@@ -66,6 +72,12 @@ pub fn url_decode(s: &str) -> String {
 
 /// `application/x-www-form-urlencoded` encoding, lower-case hex.
 pub fn url_encode(s: &str, out: &mut String) {
+    percent_encode(s, "+", out)
+}
+
+/// Percent-encoding of everything but letters, digits and `-_.!*()`, a space
+/// written as `space`.
+fn percent_encode(s: &str, space: &str, out: &mut String) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     for &c in s.as_bytes() {
         match c {
@@ -79,7 +91,7 @@ pub fn url_encode(s: &str, out: &mut String) {
             | b'*'
             | b'('
             | b')' => out.push(c as char),
-            b' ' => out.push('+'),
+            b' ' => out.push_str(space),
             c => {
                 out.push('%');
                 out.push(HEX[(c >> 4) as usize] as char);
@@ -160,20 +172,32 @@ pub fn write_parse_url(s: &str, out: &mut impl Write) -> std::fmt::Result {
         write_json_string(v, out)?;
         out.write_char(',')?;
     }
-    out.write_str("\"Query Parameters\":{")?;
-    let mut first = true;
-    for pair in p.query.split('&').filter(|x| !x.is_empty()) {
+    out.write_str("\"Query Parameters\":")?;
+    write_query_parameters(p.query, out)?;
+    out.write_str(",\"Fragment\":")?;
+    write_json_string(p.fragment, out)?;
+    out.write_char('}')
+}
+
+/// The bag of a query string's `key=value` pairs, decoded.
+fn write_query_parameters(query: &str, out: &mut impl Write) -> std::fmt::Result {
+    out.write_char('{')?;
+    for (n, pair) in query.split('&').filter(|x| !x.is_empty()).enumerate() {
         let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-        if !first {
+        if n > 0 {
             out.write_char(',')?;
         }
-        first = false;
         write_json_string(&url_decode(k), out)?;
         out.write_char(':')?;
         write_json_string(&url_decode(v), out)?;
     }
-    out.write_str("},\"Fragment\":")?;
-    write_json_string(p.fragment, out)?;
+    out.write_char('}')
+}
+
+/// Write the `parse_urlquery` bag of a query string.
+pub fn write_parse_urlquery(query: &str, out: &mut impl Write) -> std::fmt::Result {
+    out.write_str("{\"Query Parameters\":")?;
+    write_query_parameters(query, out)?;
     out.write_char('}')
 }
 
@@ -199,8 +223,19 @@ fn encode_kernel(a: &Args) -> Result<ArrayRef> {
     })
 }
 
+fn encode_component_kernel(a: &Args) -> Result<ArrayRef> {
+    text_kernel(a, |s, out| {
+        percent_encode(s, "%20", out);
+        Ok(())
+    })
+}
+
 fn parse_kernel(a: &Args) -> Result<ArrayRef> {
     text_kernel(a, write_parse_url)
+}
+
+fn parse_query_kernel(a: &Args) -> Result<ArrayRef> {
+    text_kernel(a, write_parse_urlquery)
 }
 
 const ONE_STR: &[Read] = &[Read::Str];
@@ -209,20 +244,41 @@ fn udf(name: &str) -> Option<KernelUdf> {
     Some(match name {
         "url_decode" => KernelUdf::new("kql_url_decode", DataType::Utf8, ONE_STR, decode_kernel),
         "url_encode" => KernelUdf::new("kql_url_encode", DataType::Utf8, ONE_STR, encode_kernel),
+        "url_encode_component" => KernelUdf::new(
+            "kql_url_encode_component",
+            DataType::Utf8,
+            ONE_STR,
+            encode_component_kernel,
+        ),
         "parse_url" => KernelUdf::new("kql_parse_url", DataType::Utf8, ONE_STR, parse_kernel),
+        "parse_urlquery" => KernelUdf::new(
+            "kql_parse_urlquery",
+            DataType::Utf8,
+            ONE_STR,
+            parse_query_kernel,
+        ),
         _ => return None,
     })
 }
 
-/// `kql_url_decode(s)`, `kql_url_encode(s)` or `kql_parse_url(s)` by KQL name.
+/// The URL functions by KQL name.
+pub const URL_FUNCTIONS: &[&str] = &[
+    "url_decode",
+    "url_encode",
+    "url_encode_component",
+    "parse_url",
+    "parse_urlquery",
+];
+
+/// `kql_<name>(s)` for a KQL name of [`URL_FUNCTIONS`].
 pub fn url_function_expr(name: &str, s: Expr) -> Option<Expr> {
     udf(name).map(|u| u.call(vec![s]))
 }
 
 pub(crate) fn all_url_udfs() -> Vec<ScalarUDF> {
-    ["url_decode", "url_encode", "parse_url"]
-        .into_iter()
-        .filter_map(udf)
+    URL_FUNCTIONS
+        .iter()
+        .filter_map(|n| udf(n))
         .map(ScalarUDF::from)
         .collect()
 }
@@ -252,6 +308,38 @@ mod tests {
             out,
             vec![Some("a/b".into()), Some("".into()), Some("".into())]
         );
+        // url-encode-component-function.md: a space is %20
+        let u = udf("url_encode_component").unwrap();
+        let out = strings(&invoke(
+            &u,
+            vec![str_col(vec![
+                Some("https://www.bing.com/hello world/"),
+                None,
+            ])],
+        ));
+        assert_eq!(
+            out,
+            vec![
+                Some("https%3a%2f%2fwww.bing.com%2fhello%20world%2f".into()),
+                Some("".into())
+            ]
+        );
+    }
+
+    #[test]
+    fn parse_urlquery_bag() {
+        let mut s = String::new();
+        write_parse_urlquery("k1=v1&k2=v2&k3=v3", &mut s).unwrap();
+        assert_eq!(s, r#"{"Query Parameters":{"k1":"v1","k2":"v2","k3":"v3"}}"#);
+        s.clear();
+        write_parse_urlquery("view=vs-2019&preserve-view=true&flag&a=b%20c", &mut s).unwrap();
+        assert_eq!(
+            s,
+            r#"{"Query Parameters":{"view":"vs-2019","preserve-view":"true","flag":"","a":"b c"}}"#
+        );
+        s.clear();
+        write_parse_urlquery("", &mut s).unwrap();
+        assert_eq!(s, r#"{"Query Parameters":{}}"#);
     }
 
     #[test]

@@ -1,5 +1,8 @@
 //! Dynamic arrays: `array_concat`, `set_union`, `array_slice`,
-//! `pack_array`, `split`, `strcat_array`.
+//! `pack_array`, `repeat`, `split`, `strcat_array`.
+//!
+//! `repeat(v, n)` (repeat-function.md): `n` copies of `v`; `[]` for 0, null
+//! for a negative or null count; more than [`REPEAT_MAX`] copies is an error.
 //!
 //! Arguments and results are JSON text like every dynamic value. An argument
 //! that should be an array but is not (another JSON value, a dynamic null,
@@ -174,6 +177,31 @@ fn pack_array_kernel(a: &Args) -> Result<ArrayRef> {
     err.map(|_| r)
 }
 
+/// The most elements `repeat()` builds (the limit `strrep` documents).
+pub const REPEAT_MAX: i64 = 67_108_864;
+
+/// `repeat(v, n)`: the element arrives as its JSON text (null: `null`).
+fn repeat_kernel(a: &Args) -> Result<ArrayRef> {
+    let mut err = Ok(());
+    let r = text_rows(a, |i, buf| {
+        let Some(n) = a.cols[1].i64(i).filter(|n| *n >= 0) else {
+            return false;
+        };
+        if n > REPEAT_MAX {
+            err = Err(datafusion::common::DataFusionError::Execution(format!(
+                "repeat(): a count of {n} is more than the {REPEAT_MAX} elements an array may hold"
+            )));
+            return false;
+        }
+        let v = a.cols[0].str(i).unwrap_or("null");
+        if let Err(e) = write_array(std::iter::repeat_n(v, n as usize), buf) {
+            err = Err(fmt_err(e));
+        }
+        true
+    })?;
+    err.map(|_| r)
+}
+
 /// `split(s, delim[, index])` of one string: the parts as a JSON array of
 /// strings; with an index, only that part, or `[]` when there is none
 /// (split-function.md). An empty delimiter does not split (kql choice).
@@ -247,6 +275,7 @@ fn strcat_array_kernel(a: &Args) -> Result<ArrayRef> {
 const DYN: &[Read] = &[Read::Str];
 const SLICE: &[Read] = &[Read::Str, Read::I64, Read::I64];
 const SPLIT: &[Read] = &[Read::Str, Read::Str, Read::I64];
+const REPEAT: &[Read] = &[Read::Str, Read::I64];
 
 fn udf(name: &str) -> Option<KernelUdf> {
     Some(match name {
@@ -254,6 +283,7 @@ fn udf(name: &str) -> Option<KernelUdf> {
         "set_union" => KernelUdf::new("kql_set_union", DataType::Utf8, DYN, set_union_kernel),
         "array_slice" => KernelUdf::new("kql_array_slice", DataType::Utf8, SLICE, slice_kernel),
         "pack_array" => KernelUdf::new("kql_pack_array", DataType::Utf8, DYN, pack_array_kernel),
+        "repeat" => KernelUdf::new("kql_repeat", DataType::Utf8, REPEAT, repeat_kernel),
         "split" => KernelUdf::new("kql_split", DataType::Utf8, SPLIT, split_kernel),
         "strcat_array" => {
             KernelUdf::new("kql_strcat_array", DataType::Utf8, DYN, strcat_array_kernel)
@@ -268,6 +298,7 @@ pub const ARRAY_FUNCTIONS: &[&str] = &[
     "set_union",
     "array_slice",
     "pack_array",
+    "repeat",
     "split",
     "strcat_array",
 ];
@@ -368,5 +399,25 @@ mod tests {
             run("pack_array", vec![x, str_lit("\"s\"")]),
             vec![s("[1,\"s\"]"), s("[null,\"s\"]")]
         );
+    }
+
+    #[test]
+    fn repeat_counts() {
+        // repeat-function.md: [1,1,1]; 0 is []; a negative count is null
+        let v = str_col(vec![Some("1"), Some("\"a\""), None, Some("2"), Some("3")]);
+        let n = i64_col(vec![Some(3), Some(2), Some(2), Some(0), Some(-1)]);
+        assert_eq!(
+            run("repeat", vec![v, n]),
+            vec![
+                s("[1,1,1]"),
+                s("[\"a\",\"a\"]"),
+                s("[null,null]"),
+                s("[]"),
+                None
+            ]
+        );
+        let u = udf("repeat").unwrap();
+        let too_many = try_invoke(&u, vec![str_lit("1"), i64_lit(REPEAT_MAX + 1)]);
+        assert!(too_many.is_err());
     }
 }

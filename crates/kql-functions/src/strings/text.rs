@@ -2,7 +2,7 @@
 //! `replace_strings`, `trim` / `trim_start` / `trim_end`, `reverse`,
 //! `countof`, `strcmp`, `strrep`, `isascii`, `regex_quote`,
 //! `unicode_codepoints_from_string`, `unicode_codepoints_to_string`,
-//! `tohex`, `parse_csv`.
+//! `tohex`, `parse_csv`, `translate`.
 //!
 //! Positions and lengths count characters (Unicode scalar values), not
 //! bytes. The binder has converted the arguments to the types read here
@@ -39,6 +39,12 @@
 //!   to `min_length` (at most 16); a null value is "".
 //! * `kql_parse_csv(s)`: the fields of the first record, `"` quoting with
 //!   `""` for a quote (parse-csv-function.md).
+//! * `kql_translate(search, replacement, s)`: each character of `s` found in
+//!   `search` (its first occurrence there, at position k) becomes
+//!   `replacement[k]`, or the last character of `replacement` when that is
+//!   shorter, or is removed when `replacement` is empty
+//!   (translate-function.md: `translate("abc", "x", "abc")` is `"xxx"`,
+//!   `translate("abc", "", "ab")` is `""`).
 
 use crate::columnar::{Args, Col, Read, fmt_err};
 use crate::dynamic::arrays::array_elements;
@@ -449,6 +455,32 @@ fn parse_csv_kernel(a: &Args) -> Result<ArrayRef> {
     Ok(r)
 }
 
+/// `translate(search, replacement, s)` of one string.
+pub fn translate(search: &str, replacement: &str, s: &str, out: &mut String) {
+    let replacement: Vec<char> = replacement.chars().collect();
+    for c in s.chars() {
+        match search.chars().position(|x| x == c) {
+            None => out.push(c),
+            Some(k) => {
+                if let Some(r) = replacement.get(k).or(replacement.last()) {
+                    out.push(*r);
+                }
+            }
+        }
+    }
+}
+
+fn translate_kernel(a: &Args) -> Result<ArrayRef> {
+    str_rows(a, |i, buf| {
+        translate(
+            text(&a.cols[0], i),
+            text(&a.cols[1], i),
+            text(&a.cols[2], i),
+            buf,
+        )
+    })
+}
+
 const S: &[Read] = &[Read::Str];
 const S_I: &[Read] = &[Read::Str, Read::I64];
 const S_S_I: &[Read] = &[Read::Str, Read::Str, Read::I64];
@@ -471,6 +503,7 @@ pub const KERNEL_NAMES: &[&str] = &[
     "unicode_codepoints_to_string",
     "tohex",
     "parse_csv",
+    "translate",
 ];
 
 fn udf(name: &str) -> Option<KernelUdf> {
@@ -501,6 +534,7 @@ fn udf(name: &str) -> Option<KernelUdf> {
             ),
             "tohex" => ("kql_tohex", Utf8, I, tohex_kernel),
             "parse_csv" => ("kql_parse_csv", Utf8, S, parse_csv_kernel),
+            "translate" => ("kql_translate", Utf8, S, translate_kernel),
             _ => return None,
         };
     Some(KernelUdf::new(n, ret, reads, k))
@@ -885,6 +919,34 @@ mod tests {
             vec![str_col(vec![Some("abcabc"), None]), str_lit("a.c")],
         ));
         assert_eq!(out, vec![Some(2), Some(0)]);
+    }
+
+    #[test]
+    fn translate_maps_characters() {
+        let t = |search: &str, rep: &str, s: &str| {
+            let mut out = String::new();
+            translate(search, rep, s, &mut out);
+            out
+        };
+        // translate-function.md's examples
+        assert_eq!(t("abc", "x", "abc"), "xxx");
+        assert_eq!(t("abc", "", "ab"), "");
+        assert_eq!(t("krasp", "otsku", "spark"), "kusto");
+        // characters not searched stay; the first occurrence in search wins
+        assert_eq!(t("aa", "xy", "abc"), "xbc");
+        assert_eq!(t("é", "e", "café!"), "cafe!");
+        let u = udf("translate").unwrap();
+        assert_eq!(
+            strings(&invoke(
+                &u,
+                vec![
+                    str_lit("ab"),
+                    str_lit("AB"),
+                    str_col(vec![Some("abc"), None, Some("")])
+                ]
+            )),
+            vec![Some("ABc".into()), Some("".into()), Some("".into())]
+        );
     }
 
     #[test]

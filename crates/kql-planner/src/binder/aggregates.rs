@@ -53,6 +53,7 @@ pub(crate) const AGGREGATES: &[&str] = &[
     "percentile",
     "percentiles",
     "count_distinct",
+    "count_distinctif",
     "hll",
     "tdigest",
     "stdevif",
@@ -84,10 +85,6 @@ pub(crate) const AGGREGATES: &[&str] = &[
     "argmin",
     "buildschema",
 ];
-
-/// Kusto aggregation functions kql does not implement yet: `summarize`
-/// names them as unsupported instead of calling them non-aggregates.
-pub(crate) const UNSUPPORTED_AGGREGATES: &[&str] = &["count_distinctif"];
 
 pub(crate) fn is_aggregate(name: &str) -> bool {
     AGGREGATES.contains(&name)
@@ -207,6 +204,15 @@ pub(crate) fn bind_aggregate(
             }
             let v = arg(b, 0)?;
             Ok(BExpr::new(agg::count_distinct(v.expr), KqlType::Long))
+        }
+        "count_distinctif" => {
+            args_exact(name, call, 2, span)?;
+            let v = arg(b, 0)?;
+            let p = arg(b, 1)?;
+            Ok(BExpr::new(
+                agg::count_distinct(only_if(v.expr, p, span)?),
+                KqlType::Long,
+            ))
         }
         "dcountif" => {
             if call.args.len() < 2 || call.args.len() > 3 {

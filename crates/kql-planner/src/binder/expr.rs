@@ -241,7 +241,7 @@ fn bind_call(
     if let Some(input) = b.aggregate_row.take() {
         // an aggregate inside a `summarize` result expression: its arguments
         // read the input rows (and may not hold aggregates themselves)
-        if aggregates::is_aggregate(name) || aggregates::UNSUPPORTED_AGGREGATES.contains(&name) {
+        if aggregates::is_aggregate(name) {
             let r = aggregates::bind_aggregate(b, call, &input, span);
             b.aggregate_row = Some(input);
             return r;

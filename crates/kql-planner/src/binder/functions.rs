@@ -91,12 +91,57 @@ const KNOWN_UNSUPPORTED: &[&str] = &[
     "gzip_compress_to_base64_string",
     "zlib_compress_to_base64_string",
     "toscalar",
+    // Combinations of hash() whose combining step Kusto does not document.
     "hash_combine",
+    "hash_many",
+    // Sizes per type beyond long (8) and string (its length) are not
+    // documented, nor that of a dynamic value's "internal representation".
+    "estimate_data_size",
     "parse_version",
     "series_periods_detect",
     "series_periods_validate",
     "series_fit_2lines",
     "series_fit_2lines_dynamic",
+];
+
+/// Deprecated names Kusto still accepts (Kusto.Language: `.Obsolete(...)`),
+/// each bound as the function that replaced it.
+const DEPRECATED_ALIASES: &[(&str, &str)] = &[
+    ("notempty", "isnotempty"),
+    ("notnull", "isnotnull"),
+    ("datepart", "datetime_part"),
+    ("weekofyear", "week_of_year"),
+    ("totime", "totimespan"),
+    ("toobject", "todynamic"),
+    ("parseurl", "parse_url"),
+    ("parseurlquery", "parse_urlquery"),
+    ("array_strcat", "strcat_array"),
+];
+
+fn replacement_of(name: &str) -> Option<&'static str> {
+    DEPRECATED_ALIASES
+        .iter()
+        .find(|(old, _)| *old == name)
+        .map(|(_, new)| *new)
+}
+
+/// Functions that read the Kusto service's own state: the caller's
+/// identity, the cluster, the database, ingestion cursors, extents.
+/// An offline engine has none of it.
+const SERVICE_FUNCTIONS: &[&str] = &[
+    "current_principal",
+    "current_principal_details",
+    "current_principal_is_member_of",
+    "current_database",
+    "current_cluster_endpoint",
+    "current_node_id",
+    "current_cursor",
+    "cursor_after",
+    "cursor_before_or_at",
+    "cursor_current",
+    "extent_id",
+    "extentid",
+    "extent_tags",
 ];
 
 /// The function families bound in the `functions/` modules.
@@ -133,7 +178,11 @@ fn implemented() -> impl Iterator<Item = &'static str> {
 }
 
 pub(crate) fn is_known_scalar(name: &str) -> bool {
-    SCALAR_FUNCTIONS.contains(&name) || is_library(name) || KNOWN_UNSUPPORTED.contains(&name)
+    SCALAR_FUNCTIONS.contains(&name)
+        || is_library(name)
+        || KNOWN_UNSUPPORTED.contains(&name)
+        || SERVICE_FUNCTIONS.contains(&name)
+        || replacement_of(name).is_some()
 }
 
 /// Checks a built-in's argument count. A `name = value` argument is seen
@@ -171,6 +220,11 @@ pub(crate) fn bind_function(
     span: Span,
 ) -> Result<BExpr, Diagnostic> {
     let name = call.name.name.as_str();
+    if let Some(new) = replacement_of(name) {
+        let mut renamed = call.clone();
+        renamed.name.name = new.to_string();
+        return bind_function(b, &renamed, row, span);
+    }
     let args = &call.args;
     let bind_args = |b: &mut Binder| -> Result<Vec<BExpr>, Diagnostic> {
         args.iter().map(|a| b.bind_scalar(&a.value, row)).collect()
@@ -552,6 +606,16 @@ fn unknown_function(name: &str, span: Span) -> Diagnostic {
                 "'{name}()' is a graph function: it is valid only in the `where` / `project` of graph-match or graph-shortest-paths"
             ),
         );
+    }
+    if SERVICE_FUNCTIONS.contains(&name) {
+        return Diagnostic::at(
+            Code::UnsupportedFunction,
+            span,
+            format!(
+                "function '{name}()' reads the state of a Kusto service (its caller, cluster, database, cursors or extents); kql runs offline over an archive, which has none"
+            ),
+        )
+        .with_hint("replace it with the value it would give, as a literal or a `let`");
     }
     if KNOWN_UNSUPPORTED.contains(&name) {
         return Diagnostic::at(

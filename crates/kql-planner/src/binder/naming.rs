@@ -1,73 +1,168 @@
 //! Kusto's names for output columns nobody named.
 //!
 //! `project a.b` → `a_b`, `summarize count()` → `count_`, `sum(x)` → `sum_x`,
-//! `by bin(TimeGenerated, 1h)` → `TimeGenerated`, anything else → `Column1`,
-//! `Column2`, ...; `print` → `print_0`, `print_1`, ...
+//! `by bin(TimeGenerated, 1h)` → `TimeGenerated`, `extend strlen(Name)` →
+//! `strlen_Name`, anything else → `Column1`, `Column2`, ...; `print` →
+//! `print_0`, `print_1`, ...
+//!
+//! The function rules are Kusto.Language's result-name kinds (Functions.cs
+//! `WithResultNameKind`, applied in Binder_Projection.cs
+//! `GetFunctionResultName`), which that library syncs from the service.
 
-use kql_syntax::ast::{Expr, ExprKind, Literal};
+use kql_syntax::ast::{Call, Expr, ExprKind, Literal};
+
+/// How a function call names its unnamed result column.
+enum ResultName {
+    /// The name of the first argument: `tostring(x)` → `x`.
+    FirstArgument,
+    /// The name of the argument when there is exactly one.
+    OnlyArgument,
+    /// `prefix_` + the name of the first argument: `strlen(s)` → `strlen_s`.
+    PrefixAndFirstArgument(&'static str),
+    /// A fixed name.
+    Fixed(&'static str),
+    /// `column_ifexists("c", d)` is `c` when the column exists.
+    FirstArgumentValueIfColumn,
+}
+
+fn result_name(function: &str) -> Option<ResultName> {
+    use ResultName::*;
+    Some(match function {
+        "tostring"
+        | "tohex"
+        | "todynamic"
+        | "toobject"
+        | "tolong"
+        | "toint"
+        | "toreal"
+        | "todouble"
+        | "todatetime"
+        | "totimespan"
+        | "totime"
+        | "tobool"
+        | "toboolean"
+        | "todecimal"
+        | "toguid"
+        | "split"
+        | "parse_csv"
+        | "parsejson"
+        | "parse_json"
+        | "parse_xml"
+        | "format_datetime"
+        | "format_timespan"
+        | "startofday"
+        | "bin"
+        | "floor"
+        | "bin_at"
+        | "bin_auto"
+        | "binary_and"
+        | "binary_or"
+        | "binary_xor"
+        | "binary_not"
+        | "binary_shift_right"
+        | "binary_shift_left"
+        | "bitset_count_ones"
+        | "series_fir"
+        | "series_iir"
+        | "series_outliers"
+        | "series_fill_backward"
+        | "series_fill_forward"
+        | "series_fill_const"
+        | "series_fill_linear"
+        | "round"
+        | "ceiling"
+        | "pow"
+        | "sqrt"
+        | "log"
+        | "log2"
+        | "log10"
+        | "exp"
+        | "exp2"
+        | "exp10"
+        | "cos"
+        | "sin"
+        | "tan"
+        | "acos"
+        | "asin"
+        | "atan"
+        | "atan2"
+        | "abs"
+        | "rand"
+        | "gamma"
+        | "loggamma"
+        | "erf"
+        | "erfc"
+        | "format_bytes" => FirstArgument,
+        "make_datetime" | "make_timespan" => OnlyArgument,
+        "strlen" => PrefixAndFirstArgument("strlen"),
+        "string_size" => PrefixAndFirstArgument("string_size"),
+        "dcount_hll" => PrefixAndFirstArgument("dcount_hll"),
+        "percentile_tdigest" | "percentiles_array_tdigest" => {
+            PrefixAndFirstArgument("percentile_tdigest")
+        }
+        "gettype" => PrefixAndFirstArgument("type"),
+        "treepath" => PrefixAndFirstArgument("tree"),
+        "repeat" => PrefixAndFirstArgument("repeat"),
+        "tdigest_merge" | "merge_tdigest" => Fixed("tdigests_merge_result"),
+        "hll_merge" => Fixed("hll_merged_result"),
+        "ingestion_time" => Fixed("$IngestionTime"),
+        "column_ifexists" | "columnifexists" => FirstArgumentValueIfColumn,
+        _ => return None,
+    })
+}
 
 /// Names derived from the expression's shape, when Kusto derives one.
 pub(crate) fn derived_name(e: &Expr) -> Option<String> {
+    derived_name_in(e, &|_| false)
+}
+
+/// [`derived_name`] over a row: `has_column` says which columns exist (for
+/// `column_ifexists`).
+pub(crate) fn derived_name_in(e: &Expr, has_column: &dyn Fn(&str) -> bool) -> Option<String> {
     match &e.kind {
         ExprKind::Name(id) => Some(id.name.clone()),
-        ExprKind::Member { target, name } => {
-            Some(format!("{}_{}", derived_name(target)?, name.name))
-        }
+        ExprKind::Member { target, name } => Some(format!(
+            "{}_{}",
+            derived_name_in(target, has_column)?,
+            name.name
+        )),
         ExprKind::Index { target, index } => match &index.kind {
             ExprKind::Literal(Literal::String(s)) => {
-                Some(format!("{}_{}", derived_name(target)?, s))
+                Some(format!("{}_{}", derived_name_in(target, has_column)?, s))
             }
             ExprKind::Literal(Literal::Long(i)) if *i >= 0 => {
-                Some(format!("{}_{}", derived_name(target)?, i))
+                Some(format!("{}_{}", derived_name_in(target, has_column)?, i))
             }
             _ => None,
         },
-        ExprKind::Call(c) => {
-            // Conversions and binning keep the name of what they convert.
-            const KEEPS_NAME: &[&str] = &[
-                "bin",
-                "floor",
-                "tostring",
-                "toint",
-                "tolong",
-                "todouble",
-                "toreal",
-                "todatetime",
-                "totimespan",
-                "tobool",
-                "toboolean",
-                "todynamic",
-                "toguid",
-                "todecimal",
-                "parse_json",
-                "todynamic",
-                "bin_at",
-            ];
-            // The functions over digests prefix their argument's name
-            // (dcount-hll-function.md: `dcount_hll(hllMerged)` →
-            // `dcount_hll_hllMerged`; percentile-tdigest-function.md and
-            // percentile-array-tdigest-function.md: `percentile_tdigest_<d>`).
-            const PREFIXES_NAME: &[(&str, &str)] = &[
-                ("dcount_hll", "dcount_hll"),
-                ("percentile_tdigest", "percentile_tdigest"),
-                ("percentiles_array_tdigest", "percentile_tdigest"),
-            ];
-            if KEEPS_NAME.contains(&c.name.name.as_str()) {
-                // `toint(Compliant = dcountif(...))` is named `Compliant`.
-                let first = c.args.first()?;
-                match &first.name {
-                    Some(n) => Some(n.name.clone()),
-                    None => derived_name(&first.value),
-                }
-            } else if let Some((_, prefix)) = PREFIXES_NAME.iter().find(|(f, _)| *f == c.name.name)
-            {
-                let arg = c.args.first().and_then(|a| derived_name(&a.value))?;
-                Some(format!("{prefix}_{arg}"))
-            } else {
-                None
-            }
-        }
+        ExprKind::Call(c) => call_name(c, has_column),
         _ => None,
+    }
+}
+
+fn call_name(c: &Call, has_column: &dyn Fn(&str) -> bool) -> Option<String> {
+    // `toint(Compliant = dcountif(...))` is named `Compliant`.
+    let arg_name = |i: usize| {
+        let a = c.args.get(i)?;
+        match &a.name {
+            Some(n) => Some(n.name.clone()),
+            None => derived_name_in(&a.value, has_column),
+        }
+    };
+    match result_name(&c.name.name)? {
+        ResultName::FirstArgument => arg_name(0),
+        ResultName::OnlyArgument if c.args.len() == 1 => arg_name(0),
+        ResultName::OnlyArgument => None,
+        // Kusto.Language joins the prefix to a missing name too: `strlen("a")`
+        // is `strlen_`.
+        ResultName::PrefixAndFirstArgument(prefix) => {
+            Some(format!("{prefix}_{}", arg_name(0).unwrap_or_default()))
+        }
+        ResultName::Fixed(name) => Some(name.to_string()),
+        ResultName::FirstArgumentValueIfColumn => match &c.args.first()?.value.kind {
+            ExprKind::Literal(Literal::String(col)) if has_column(col) => Some(col.clone()),
+            _ => None,
+        },
     }
 }
 

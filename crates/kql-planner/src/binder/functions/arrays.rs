@@ -1,5 +1,5 @@
 //! Dynamic-array functions: `array_concat`, `set_union`, `array_slice`,
-//! `pack_array`, `split`, `strcat_array`. The work is done by the
+//! `pack_array`, `repeat`, `split`, `strcat_array`. The work is done by the
 //! `kql_<name>` UDFs of `kql_functions::dynamic::arrays`; this checks the
 //! KQL signatures and converts the arguments.
 
@@ -18,6 +18,7 @@ pub(super) const NAMES: &[&str] = &[
     "set_union",
     "array_slice",
     "pack_array",
+    "repeat",
     "split",
     "strcat_array",
 ];
@@ -78,6 +79,16 @@ pub(super) fn bind(
             let a = bind_all(b)?;
             (
                 a.into_iter().map(|(v, _)| element_json(v)).collect(),
+                KqlType::Dynamic,
+            )
+        }
+        "repeat" => {
+            arity(name, args, 2, 2, span)?;
+            let mut a = bind_all(b)?.into_iter();
+            let (v, _) = a.next().expect("arity");
+            let (n, s1) = a.next().expect("arity");
+            (
+                vec![element_json(v), expect_integer(name, n, s1)?],
                 KqlType::Dynamic,
             )
         }

@@ -1,5 +1,6 @@
-//! URL, IPv4 and IPv6 functions: `url_decode`, `url_encode`, `parse_url`,
-//! `parse_ipv4`, `ipv4_is_private`, `ipv4_is_in_range`,
+//! URL, IPv4 and IPv6 functions: `url_decode`, `url_encode`,
+//! `url_encode_component`, `parse_url`, `parse_urlquery`, `parse_ipv4`,
+//! `parse_ipv4_mask`, `ipv4_is_private`, `ipv4_is_in_range`,
 //! `ipv4_is_in_any_range`, `ipv4_is_match`, `ipv4_compare`,
 //! `ipv4_netmask_suffix`, `format_ipv4`, `format_ipv4_mask`,
 //! `ipv4_range_to_cidr_list`, `has_ipv4`, `has_any_ipv4`,
@@ -23,8 +24,11 @@ use kql_syntax::{Code, Diagnostic, Span};
 pub(super) const NAMES: &[&str] = &[
     "url_decode",
     "url_encode",
+    "url_encode_component",
     "parse_url",
+    "parse_urlquery",
     "parse_ipv4",
+    "parse_ipv4_mask",
     "ipv4_is_private",
     "ipv4_is_in_range",
     "ipv4_is_match",
@@ -63,10 +67,10 @@ pub(super) fn bind(
         expect_string(name, v, args[i].value.span)
     };
     match name {
-        "url_decode" | "url_encode" | "parse_url" => {
+        "url_decode" | "url_encode" | "url_encode_component" | "parse_url" | "parse_urlquery" => {
             arity(name, args, 1, 1, span)?;
             let s = string_arg(b, 0)?;
-            let ty = if name == "parse_url" {
+            let ty = if name.starts_with("parse_") {
                 KqlType::Dynamic
             } else {
                 KqlType::String
@@ -115,6 +119,14 @@ pub(super) fn bind(
                 (ipv4_function_expr(name, vec![s]), KqlType::Long)
             };
             Ok(BExpr::new(e.ok_or_else(|| internal(name))?, ty))
+        }
+        "parse_ipv4_mask" => {
+            arity(name, args, 2, 2, span)?;
+            let s = string_arg(b, 0)?;
+            let p = b.bind_scalar(&args[1].value, row)?;
+            let p = expect_integer(name, p, args[1].value.span)?;
+            let e = ipv4_function_expr(name, vec![s, p]).ok_or_else(|| internal(name))?;
+            Ok(BExpr::new(e, KqlType::Long))
         }
         "parse_ipv6_mask" => {
             arity(name, args, 2, 2, span)?;

@@ -1,7 +1,8 @@
 //! Assorted scalar functions: `toguid`, `new_guid`, `todecimal`,
 //! `format_bytes`, `jaccard_index`, `range`, `parse_command_line`,
 //! `parse_path`, `parse_xml`, `parse_user_agent`, `indexof_regex`, `beta_cdf` / `beta_pdf` /
-//! `beta_inv`, `assert`, `ingestion_time`, and the deprecated aliases
+//! `beta_inv`, `welch_test`, `datetime_list_timezones`, `assert`,
+//! `ingestion_time`, and the deprecated aliases
 //! `replace` (`replace(regex, rewrite, text)` is `replace_regex(text,
 //! regex, rewrite)`) and `arraylength`. Also the results of
 //! `array_sort_asc` / `array_sort_desc` of several arrays: picked by a
@@ -38,6 +39,8 @@ pub(super) const NAMES: &[&str] = &[
     "beta_cdf",
     "beta_pdf",
     "beta_inv",
+    "welch_test",
+    "datetime_list_timezones",
     "assert",
     "ingestion_time",
     "replace",
@@ -246,8 +249,9 @@ pub(super) fn bind(
             );
             Ok(BExpr::new(e, KqlType::Long))
         }
-        "beta_cdf" | "beta_pdf" | "beta_inv" => {
-            arity(name, args, 3, 3, span)?;
+        "beta_cdf" | "beta_pdf" | "beta_inv" | "welch_test" => {
+            let n = if name == "welch_test" { 6 } else { 3 };
+            arity(name, args, n, n, span)?;
             let e = bind_all(b)?
                 .into_iter()
                 .map(|(v, s)| real(name, v, s))
@@ -255,6 +259,11 @@ pub(super) fn bind(
             let e =
                 kql_functions::beta::beta_function_expr(name, e).ok_or_else(|| internal(name))?;
             Ok(BExpr::new(e, KqlType::Real))
+        }
+        "datetime_list_timezones" => {
+            arity(name, args, 0, 0, span)?;
+            let names = kql_functions::misc::timezone_names_json();
+            Ok(BExpr::new(lit(names), KqlType::Dynamic))
         }
         "assert" => {
             arity(name, args, 2, 2, span)?;

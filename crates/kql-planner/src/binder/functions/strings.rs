@@ -36,6 +36,8 @@ pub(super) const NAMES: &[&str] = &[
     "strrep",
     "string_size",
     "isascii",
+    "isutf8",
+    "translate",
     "regex_quote",
     "unicode_codepoints_from_string",
     "to_utf8",
@@ -50,6 +52,7 @@ pub(super) const NAMES: &[&str] = &[
     "base64_decode_toarray",
     "base64_encode_fromarray",
     "base64_decode_toguid",
+    "base64_encode_fromguid",
     "hash_md5",
     "hash_sha1",
     "hash_sha256",
@@ -263,6 +266,18 @@ pub(super) fn bind(
             arity(name, args, 1, 1, span)?;
             text_fn(vec![string_arg(b, 0)?], KqlType::Bool)
         }
+        "isutf8" => {
+            // Arrow strings are UTF-8 by construction (Kusto, too, replaces
+            // invalid bytes with U+FFFD at ingestion): every string is.
+            arity(name, args, 1, 1, span)?;
+            string_arg(b, 0)?;
+            Ok(BExpr::new(lit(true), KqlType::Bool))
+        }
+        "translate" => {
+            arity(name, args, 3, 3, span)?;
+            let e = vec![string_arg(b, 0)?, string_arg(b, 1)?, string_arg(b, 2)?];
+            text_fn(e, KqlType::String)
+        }
         "regex_quote" | "parse_csv" => {
             arity(name, args, 1, 1, span)?;
             let ty = if name == "parse_csv" {
@@ -342,6 +357,18 @@ pub(super) fn bind(
             arity(name, args, 1, 1, span)?;
             let s = string_arg(b, 0)?;
             enc_fn(name, vec![s], KqlType::Guid)
+        }
+        "base64_encode_fromguid" => {
+            arity(name, args, 1, 1, span)?;
+            let v = arg(b, 0)?;
+            if v.ty != KqlType::Guid {
+                return Err(type_error(
+                    args[0].value.span,
+                    &format!("{name}() needs a guid, got {}", v.ty.as_str()),
+                )
+                .with_hint("make one with toguid(\"...\")"));
+            }
+            enc_fn(name, vec![v.expr], KqlType::String)
         }
         "base64_encode_fromarray" => {
             arity(name, args, 1, 1, span)?;

@@ -16,8 +16,8 @@ pub(crate) fn bind(
         let mut items = Vec::new();
         for (i, c) in cols.iter().enumerate() {
             let v = b.bind_scalar(c, &input.columns)?;
-            let name =
-                super::super::naming::derived_name(c).unwrap_or_else(|| format!("Column{}", i + 1));
+            let name = super::super::naming::derived_name_in(c, &|n| input.column(n).is_some())
+                .unwrap_or_else(|| format!("Column{}", i + 1));
             if items.iter().any(|(n, _)| n == &name) {
                 return Err(super::duplicate_column(&name, c.span));
             }

@@ -6,7 +6,7 @@
 //! in order.
 
 use super::super::expr::column_expr;
-use super::super::naming::{NameGen, derived_name};
+use super::super::naming::{NameGen, derived_name_in, unique_name};
 use super::{Binder, duplicate_column, passthrough, project_node};
 use crate::binder::functions;
 use crate::bound::{BExpr, BoundColumn, BoundTabular};
@@ -38,6 +38,7 @@ fn bind_items(
     items: &[NamedExpr],
     names: &mut NameGen,
     taken: &dyn Fn(&str) -> bool,
+    uniquify: bool,
 ) -> Result<(BoundTabular, Vec<(String, BExpr)>), Diagnostic> {
     let mut out: Vec<(String, BExpr)> = Vec::new();
     for item in items {
@@ -110,7 +111,14 @@ fn bind_items(
             continue;
         }
         let name = match item.names.as_slice() {
-            [] => match derived_name(&item.expr) {
+            [] => match derived_name_in(&item.expr, &|n| row.iter().any(|c| c.name == n)) {
+                // A name derived from a computed value is made unique
+                // (`project round(x), sqrt(x)` → x, x1) where Kusto adds
+                // rather than replaces (project); a column reference keeps
+                // its name (a repeat is a duplicate).
+                Some(n) if uniquify && !matches!(item.expr.kind, ExprKind::Name(_)) => {
+                    unique_name(n, |c| out.iter().any(|(o, _)| o == c))
+                }
                 Some(n) => n,
                 None => names.column(&|n| taken(n) || out.iter().any(|(o, _)| o == n)),
             },
@@ -134,7 +142,7 @@ pub(crate) fn bind_project(
     items: &[NamedExpr],
 ) -> Result<BoundTabular, Diagnostic> {
     let mut names_gen = NameGen::default();
-    let (input, bound) = bind_items(b, input, items, &mut names_gen, &|_| false)?;
+    let (input, bound) = bind_items(b, input, items, &mut names_gen, &|_| false, true)?;
     for (i, (name, _)) in bound.iter().enumerate() {
         if bound[..i].iter().any(|(n, _)| n == name) {
             return Err(duplicate_column(name, items[i].span));
@@ -150,9 +158,14 @@ pub(crate) fn bind_extend(
 ) -> Result<BoundTabular, Diagnostic> {
     let mut names_gen = NameGen::default();
     let cols = input.columns.clone();
-    let (input, bound) = bind_items(b, input, items, &mut names_gen, &|n| {
-        cols.iter().any(|c| c.name == n)
-    })?;
+    let (input, bound) = bind_items(
+        b,
+        input,
+        items,
+        &mut names_gen,
+        &|n| cols.iter().any(|c| c.name == n),
+        false,
+    )?;
     let mut out = passthrough(&input.columns);
     for (name, v) in bound {
         // a replaced column moves to the end

@@ -6,10 +6,9 @@
 //! (`count_`, `sum_x`, ...). Null keys form their own group.
 
 use super::super::aggregates::{
-    UNSUPPORTED_AGGREGATES, bind_aggregate, bind_columns, default_name, is_aggregate,
-    is_multi_column,
+    bind_aggregate, bind_columns, default_name, is_aggregate, is_multi_column,
 };
-use super::super::naming::{NameGen, derived_name, unique_name};
+use super::super::naming::{NameGen, derived_name, derived_name_in, unique_name};
 use super::Binder;
 use crate::bound::{BExpr, BoundColumn, BoundOp, BoundTabular};
 use crate::types::KqlType;
@@ -33,8 +32,15 @@ pub(crate) fn bind(
         let v = b.bind_scalar(&item.expr, &input.columns)?;
         let name = match item.names.as_slice() {
             [n] => n.name.clone(),
-            [] => derived_name(&item.expr)
-                .unwrap_or_else(|| names_gen.column(&|n| names.iter().any(|t| t == n))),
+            [] => match derived_name_in(&item.expr, &|n| input.column(n).is_some()) {
+                // derived from a computed key: made unique (`by round(x),
+                // sqrt(x)` → x, x1), as Kusto adds it to the projection
+                Some(n) if !matches!(item.expr.kind, ExprKind::Name(_)) => {
+                    unique_name(n, |c| names.iter().any(|t| t == c))
+                }
+                Some(n) => n,
+                None => names_gen.column(&|n| names.iter().any(|t| t == n)),
+            },
             many => return Err(multi_name(many)),
         };
         if names.contains(&name) {
@@ -62,16 +68,6 @@ pub(crate) fn bind(
     for item in aggregates {
         let call = match &item.expr.kind {
             ExprKind::Call(call) if is_aggregate(&call.name.name) => Some(call),
-            ExprKind::Call(call) if UNSUPPORTED_AGGREGATES.contains(&call.name.name.as_str()) => {
-                return Err(Diagnostic::at(
-                    Code::UnsupportedFunction,
-                    call.name.span,
-                    format!(
-                        "the aggregation function {}() is not supported yet",
-                        call.name.name
-                    ),
-                ));
-            }
             _ => None,
         };
         if let Some(call) = call
