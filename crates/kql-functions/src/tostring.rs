@@ -3,7 +3,7 @@
 //! A null becomes "" (a KQL string is never null). Other types convert with
 //! an ordinary cast in the binder.
 
-use crate::format::{format_datetime, format_real, format_timespan};
+use crate::format::{format_datetime, format_timespan};
 use datafusion::arrow::array::{Array, AsArray, StringBuilder};
 use datafusion::arrow::datatypes::{
     DataType, DurationNanosecondType, Float64Type, TimeUnit, TimestampNanosecondType,
@@ -35,13 +35,56 @@ impl Default for ToStringUdf {
     }
 }
 
-/// Kusto's text of a real: whole values without a fraction.
+/// Kusto's text of a real, as .NET writes a double: the shortest digits that
+/// round-trip, in plain notation for magnitudes in [1e-4, 1e15) (whole values
+/// without a fraction: `1`, `0.5`, `123456789012345`), else scientific with a
+/// capital `E`, a signed exponent of at least two digits (`1E+15`,
+/// `1.5E-07`, `2.20904969985854E-05` as erfc-function.md shows); `NaN`,
+/// `Infinity`, `-Infinity`.
 pub fn real_text(v: f64) -> String {
-    if v.is_finite() && v.fract() == 0.0 && v.abs() < 1e15 {
-        format!("{}", v as i64)
-    } else {
-        format_real(v)
+    if v.is_nan() {
+        return "NaN".into();
     }
+    if v.is_infinite() {
+        return if v > 0.0 { "Infinity" } else { "-Infinity" }.into();
+    }
+    if v == 0.0 {
+        return "0".into();
+    }
+    // shortest round-trip digits and the decimal exponent of the first one
+    let sci = format!("{:e}", v.abs());
+    let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
+    let exp: i32 = exp.parse().unwrap_or(0);
+    let digits: String = mantissa.chars().filter(|c| *c != '.').collect();
+    let mut out = String::with_capacity(digits.len() + 8);
+    if v < 0.0 {
+        out.push('-');
+    }
+    if !(-4..15).contains(&exp) {
+        out.push_str(&digits[..1]);
+        if digits.len() > 1 {
+            out.push('.');
+            out.push_str(&digits[1..]);
+        }
+        out.push('E');
+        out.push(if exp < 0 { '-' } else { '+' });
+        out.push_str(&format!("{:02}", exp.abs()));
+    } else if exp < 0 {
+        out.push_str("0.");
+        out.extend(std::iter::repeat_n('0', (-exp - 1) as usize));
+        out.push_str(&digits);
+    } else {
+        let int_len = exp as usize + 1;
+        if digits.len() <= int_len {
+            out.push_str(&digits);
+            out.extend(std::iter::repeat_n('0', int_len - digits.len()));
+        } else {
+            out.push_str(&digits[..int_len]);
+            out.push('.');
+            out.push_str(&digits[int_len..]);
+        }
+    }
+    out
 }
 
 /// `kql_tostring(x)` for a datetime, timespan or real `x`.
@@ -102,5 +145,20 @@ mod tests {
         assert_eq!(real_text(-3.0), "-3");
         assert_eq!(real_text(0.5), "0.5");
         assert_eq!(real_text(f64::NAN), "NaN");
+        assert_eq!(real_text(f64::INFINITY), "Infinity");
+        assert_eq!(real_text(f64::NEG_INFINITY), "-Infinity");
+        assert_eq!(real_text(0.0), "0");
+        assert_eq!(real_text(0.1 + 0.2), "0.30000000000000004");
+        assert_eq!(real_text(123456789012345.0), "123456789012345");
+        assert_eq!(real_text(1234.5678), "1234.5678");
+        assert_eq!(real_text(-0.0001), "-0.0001");
+        // .NET's scientific notation outside [1e-4, 1e15)
+        assert_eq!(real_text(1e15), "1E+15");
+        assert_eq!(real_text(1.2345678901234567e19), "1.2345678901234567E+19");
+        assert_eq!(real_text(1e-5), "1E-05");
+        assert_eq!(real_text(-1.5e-7), "-1.5E-07");
+        assert_eq!(real_text(1.7976931348623157e308), "1.7976931348623157E+308");
+        // erfc-function.md: erfc(3) shown as 2.20904969985854E-05
+        assert_eq!(real_text(2.20904969985854e-5), "2.20904969985854E-05");
     }
 }
