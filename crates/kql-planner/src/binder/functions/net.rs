@@ -120,21 +120,18 @@ pub(super) fn bind(
             };
             Ok(BExpr::new(e.ok_or_else(|| internal(name))?, ty))
         }
-        "parse_ipv4_mask" => {
+        "parse_ipv4_mask" | "parse_ipv6_mask" => {
+            // (address, prefix): a long for IPv4, the masked text for IPv6
             arity(name, args, 2, 2, span)?;
             let s = string_arg(b, 0)?;
             let p = b.bind_scalar(&args[1].value, row)?;
             let p = expect_integer(name, p, args[1].value.span)?;
-            let e = ipv4_function_expr(name, vec![s, p]).ok_or_else(|| internal(name))?;
-            Ok(BExpr::new(e, KqlType::Long))
-        }
-        "parse_ipv6_mask" => {
-            arity(name, args, 2, 2, span)?;
-            let s = string_arg(b, 0)?;
-            let p = b.bind_scalar(&args[1].value, row)?;
-            let p = expect_integer(name, p, args[1].value.span)?;
-            let e = ipv6_function_expr(name, vec![s, p]).ok_or_else(|| internal(name))?;
-            Ok(BExpr::new(e, KqlType::String))
+            let (e, ty) = if name == "parse_ipv4_mask" {
+                (ipv4_function_expr(name, vec![s, p]), KqlType::Long)
+            } else {
+                (ipv6_function_expr(name, vec![s, p]), KqlType::String)
+            };
+            Ok(BExpr::new(e.ok_or_else(|| internal(name))?, ty))
         }
         "format_ipv4" | "format_ipv4_mask" => {
             // (ip as string or long [, prefix])
