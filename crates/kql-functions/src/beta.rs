@@ -160,9 +160,10 @@ pub fn welch_test(m1: f64, v1: f64, n1: f64, m2: f64, v2: f64, n2: f64) -> f64 {
 
 fn welch_kernel(c: &TypedArgs) -> Result<ArrayRef> {
     let mut out = Float64Builder::with_capacity(c.rows);
+    let mut v = [0.0; 6];
     for i in 0..c.rows {
-        let v: Option<Vec<f64>> = (0..6).map(|k| c.f64(k, i)).collect();
-        out.append_option(v.map(|v| welch_test(v[0], v[1], v[2], v[3], v[4], v[5])));
+        let all = (0..6).all(|k| c.f64(k, i).map(|x| v[k] = x).is_some());
+        out.append_option(all.then(|| welch_test(v[0], v[1], v[2], v[3], v[4], v[5])));
     }
     Ok(Arc::new(out.finish()))
 }

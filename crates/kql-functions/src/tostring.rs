@@ -42,21 +42,38 @@ impl Default for ToStringUdf {
 /// `1.5E-07`, `2.20904969985854E-05` as erfc-function.md shows); `NaN`,
 /// `Infinity`, `-Infinity`.
 pub fn real_text(v: f64) -> String {
+    let mut out = String::new();
+    write_real_text(v, &mut out);
+    out
+}
+
+/// [`real_text`] appended to `out`, without another allocation.
+pub fn write_real_text(v: f64, out: &mut String) {
+    use std::fmt::Write;
     if v.is_nan() {
-        return "NaN".into();
+        return out.push_str("NaN");
     }
     if v.is_infinite() {
-        return if v > 0.0 { "Infinity" } else { "-Infinity" }.into();
+        return out.push_str(if v > 0.0 { "Infinity" } else { "-Infinity" });
     }
     if v == 0.0 {
-        return "0".into();
+        return out.push('0');
     }
-    // shortest round-trip digits and the decimal exponent of the first one
-    let sci = format!("{:e}", v.abs());
-    let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
-    let exp: i32 = exp.parse().unwrap_or(0);
-    let digits: String = mantissa.chars().filter(|c| *c != '.').collect();
-    let mut out = String::with_capacity(digits.len() + 8);
+    // The shortest round-trip digits (at most 17) and the decimal exponent
+    // of the first one, from Rust's `{:e}` written at the end of `out`.
+    let start = out.len();
+    let _ = write!(out, "{:e}", v.abs());
+    let (mut digits, mut n) = ([0u8; 17], 0);
+    let mut exp = 0i32;
+    if let Some((mantissa, e)) = out[start..].split_once('e') {
+        for d in mantissa.bytes().filter(|d| *d != b'.').take(17) {
+            digits[n] = d;
+            n += 1;
+        }
+        exp = e.parse().unwrap_or(0);
+    }
+    out.truncate(start);
+    let digits = std::str::from_utf8(&digits[..n]).unwrap_or("0");
     if v < 0.0 {
         out.push('-');
     }
@@ -66,17 +83,16 @@ pub fn real_text(v: f64) -> String {
             out.push('.');
             out.push_str(&digits[1..]);
         }
-        out.push('E');
-        out.push(if exp < 0 { '-' } else { '+' });
-        out.push_str(&format!("{:02}", exp.abs()));
+        let sign = if exp < 0 { '-' } else { '+' };
+        let _ = write!(out, "E{sign}{:02}", exp.abs());
     } else if exp < 0 {
         out.push_str("0.");
         out.extend(std::iter::repeat_n('0', (-exp - 1) as usize));
-        out.push_str(&digits);
+        out.push_str(digits);
     } else {
         let int_len = exp as usize + 1;
         if digits.len() <= int_len {
-            out.push_str(&digits);
+            out.push_str(digits);
             out.extend(std::iter::repeat_n('0', int_len - digits.len()));
         } else {
             out.push_str(&digits[..int_len]);
@@ -84,7 +100,6 @@ pub fn real_text(v: f64) -> String {
             out.push_str(&digits[int_len..]);
         }
     }
-    out
 }
 
 /// `kql_tostring(x)` for a datetime, timespan or real `x`.
@@ -124,8 +139,13 @@ impl ScalarUDFImpl for ToStringUdf {
                 }
             }
             DataType::Float64 => {
+                let mut buf = String::new();
                 for v in array.as_primitive::<Float64Type>().iter() {
-                    out.append_value(v.map(real_text).unwrap_or_default());
+                    buf.clear();
+                    if let Some(v) = v {
+                        write_real_text(v, &mut buf);
+                    }
+                    out.append_value(&buf);
                 }
             }
             other => return exec_err!("kql_tostring of {other}"),

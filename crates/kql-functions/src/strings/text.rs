@@ -457,13 +457,13 @@ fn parse_csv_kernel(a: &Args) -> Result<ArrayRef> {
 
 /// `translate(search, replacement, s)` of one string.
 pub fn translate(search: &str, replacement: &str, s: &str, out: &mut String) {
-    let replacement: Vec<char> = replacement.chars().collect();
     for c in s.chars() {
         match search.chars().position(|x| x == c) {
             None => out.push(c),
             Some(k) => {
-                if let Some(r) = replacement.get(k).or(replacement.last()) {
-                    out.push(*r);
+                let mut r = replacement.chars();
+                if let Some(r) = r.clone().nth(k).or_else(|| r.next_back()) {
+                    out.push(r);
                 }
             }
         }

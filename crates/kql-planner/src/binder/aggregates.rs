@@ -205,17 +205,11 @@ pub(crate) fn bind_aggregate(
             let v = arg(b, 0)?;
             Ok(BExpr::new(agg::count_distinct(v.expr), KqlType::Long))
         }
-        "count_distinctif" => {
-            args_exact(name, call, 2, span)?;
-            let v = arg(b, 0)?;
-            let p = arg(b, 1)?;
-            Ok(BExpr::new(
-                agg::count_distinct(only_if(v.expr, p, span)?),
-                KqlType::Long,
-            ))
-        }
-        "dcountif" => {
-            if call.args.len() < 2 || call.args.len() > 3 {
+        "dcountif" | "count_distinctif" => {
+            // dcountif's third argument is its accuracy (our count is exact)
+            if name == "count_distinctif" {
+                args_exact(name, call, 2, span)?;
+            } else if call.args.len() < 2 || call.args.len() > 3 {
                 return Err(Diagnostic::at(
                     Code::WrongArgCount,
                     span,

@@ -140,6 +140,24 @@ pub(crate) fn derived_name_in(e: &Expr, has_column: &dyn Fn(&str) -> bool) -> Op
     }
 }
 
+/// The name of an unnamed projected expression when other columns of the
+/// projection hold `taken` names: the derived name, with a numeric suffix
+/// when it is already taken and was derived from a computed value
+/// (`project round(x), sqrt(x)` → `x`, `x1`: Kusto's ProjectionBuilder adds
+/// such a column under a unique name); a column reference keeps its name.
+pub(crate) fn derived_unique_name(
+    e: &Expr,
+    has_column: &dyn Fn(&str) -> bool,
+    taken: impl Fn(&str) -> bool,
+) -> Option<String> {
+    let n = derived_name_in(e, has_column)?;
+    Some(if matches!(e.kind, ExprKind::Name(_)) {
+        n
+    } else {
+        unique_name(n, taken)
+    })
+}
+
 fn call_name(c: &Call, has_column: &dyn Fn(&str) -> bool) -> Option<String> {
     // `toint(Compliant = dcountif(...))` is named `Compliant`.
     let arg_name = |i: usize| {

@@ -6,7 +6,7 @@
 //! in order.
 
 use super::super::expr::column_expr;
-use super::super::naming::{NameGen, derived_name_in, unique_name};
+use super::super::naming::{NameGen, derived_name_in, derived_unique_name};
 use super::{Binder, duplicate_column, passthrough, project_node};
 use crate::binder::functions;
 use crate::bound::{BExpr, BoundColumn, BoundTabular};
@@ -111,17 +111,21 @@ fn bind_items(
             continue;
         }
         let name = match item.names.as_slice() {
-            [] => match derived_name_in(&item.expr, &|n| row.iter().any(|c| c.name == n)) {
-                // A name derived from a computed value is made unique
-                // (`project round(x), sqrt(x)` → x, x1) where Kusto adds
-                // rather than replaces (project); a column reference keeps
-                // its name (a repeat is a duplicate).
-                Some(n) if uniquify && !matches!(item.expr.kind, ExprKind::Name(_)) => {
-                    unique_name(n, |c| out.iter().any(|(o, _)| o == c))
-                }
-                Some(n) => n,
-                None => names.column(&|n| taken(n) || out.iter().any(|(o, _)| o == n)),
-            },
+            [] => {
+                let has_column = |n: &str| row.iter().any(|c| c.name == n);
+                // project adds a derived name under a unique name; extend
+                // replaces the column of that name
+                let derived = if uniquify {
+                    derived_unique_name(&item.expr, &has_column, |c| {
+                        out.iter().any(|(o, _)| o == c)
+                    })
+                } else {
+                    derived_name_in(&item.expr, &has_column)
+                };
+                derived.unwrap_or_else(|| {
+                    names.column(&|n| taken(n) || out.iter().any(|(o, _)| o == n))
+                })
+            }
             [one] => one.name.clone(),
             many => {
                 return Err(Diagnostic::at(

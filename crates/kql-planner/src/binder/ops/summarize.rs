@@ -8,7 +8,7 @@
 use super::super::aggregates::{
     bind_aggregate, bind_columns, default_name, is_aggregate, is_multi_column,
 };
-use super::super::naming::{NameGen, derived_name, derived_name_in, unique_name};
+use super::super::naming::{NameGen, derived_name, derived_unique_name, unique_name};
 use super::Binder;
 use crate::bound::{BExpr, BoundColumn, BoundOp, BoundTabular};
 use crate::types::KqlType;
@@ -32,15 +32,10 @@ pub(crate) fn bind(
         let v = b.bind_scalar(&item.expr, &input.columns)?;
         let name = match item.names.as_slice() {
             [n] => n.name.clone(),
-            [] => match derived_name_in(&item.expr, &|n| input.column(n).is_some()) {
-                // derived from a computed key: made unique (`by round(x),
-                // sqrt(x)` → x, x1), as Kusto adds it to the projection
-                Some(n) if !matches!(item.expr.kind, ExprKind::Name(_)) => {
-                    unique_name(n, |c| names.iter().any(|t| t == c))
-                }
-                Some(n) => n,
-                None => names_gen.column(&|n| names.iter().any(|t| t == n)),
-            },
+            [] => derived_unique_name(&item.expr, &|n| input.column(n).is_some(), |c| {
+                names.iter().any(|t| t == c)
+            })
+            .unwrap_or_else(|| names_gen.column(&|n| names.iter().any(|t| t == n))),
             many => return Err(multi_name(many)),
         };
         if names.contains(&name) {
